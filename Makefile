@@ -1,0 +1,42 @@
+# Two commands do everything on a fresh machine: `make run` and `make test`.
+PY       ?= python3.11
+VENV     := .venv
+BIN      := $(VENV)/bin
+STAMP    := $(VENV)/.installed
+TSTAMP   := $(VENV)/.installed-test
+
+.PHONY: run test lint services venv clean bench
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(BIN)/pip install -q -e .
+	@touch $@
+
+$(TSTAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(BIN)/pip install -q -e '.[test]'
+	@touch $(STAMP) $@
+
+venv: $(STAMP)
+
+## run: install, migrate the SQLite database under ./var/, seed the demo city, serve on :8000
+run: $(STAMP)
+	@mkdir -p var
+	$(BIN)/hotline db upgrade
+	$(BIN)/hotline seed-demo --if-empty
+	$(BIN)/hotline serve
+
+## services: make sure PostgreSQL and Redis are up (start them when they are down)
+services:
+	@bash scripts/ensure-services.sh
+
+## test: install the test extras, start the services, run the whole suite
+test: $(TSTAMP) services
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
+
+lint: $(TSTAMP)
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .hypothesis
