@@ -32,6 +32,8 @@ _DAY = timedelta(days=1)
 class ClockStatus:
     """One clock as seen at ``now``.
 
+    Working time is measured in the clock's own unit: under the default rule a working day
+    is 24 h and the window ends at 23:59:59, so 15 wd allow 15 × 24 h − 1 s (``allowed``).
     ``state`` is "breached" both for an open clock past its due (``stopped_at`` None,
     ``warning`` "overdue") and for one finished late (``stopped_at`` set).
     """
@@ -49,6 +51,7 @@ class ClockStatus:
     remaining_working_days: int
     provisional: bool
     warnings: tuple[str, ...] = ()
+    allowed: timedelta = _ZERO  # total working time granted, extensions included
 
     @property
     def open(self) -> bool:
@@ -292,6 +295,7 @@ def _status(c: _Clock, policy: PolicySet, cal: Calendar, now: datetime) -> Clock
         remaining_working_days=remaining_days,
         provisional=bool(warnings),
         warnings=tuple(sorted(warnings)),
+        allowed=c.total,
     )
 
 
