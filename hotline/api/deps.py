@@ -1,0 +1,76 @@
+"""Request dependencies: the session, the authenticated actor, role checks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Annotated
+
+import jwt
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+from sqlmodel import Session
+
+from hotline.clock import utcnow
+from hotline.db import get_engine
+from hotline.models import User
+from hotline.services.access import Actor, actor_for
+from hotline.services.errors import Forbidden, Unauthorized
+from hotline.settings import get_settings
+
+oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+ALGORITHM = "HS256"
+COOKIE = "hotline_token"
+
+
+def get_session() -> Iterator[Session]:
+    """One transaction per request: committed when the handler returns, rolled back on error."""
+    with Session(get_engine(), expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def issue_token(user: User) -> str:
+    s = get_settings()
+    claims = {"sub": str(user.id), "role": user.role, "unit": user.unit_id,
+              "exp": utcnow() + timedelta(minutes=s.token_minutes)}
+    return jwt.encode(claims, s.secret_key, algorithm=ALGORITHM)
+
+
+def _decode(token: str) -> int:
+    try:
+        claims = jwt.decode(token, get_settings().secret_key, algorithms=[ALGORITHM])
+        return int(claims["sub"])
+    except (jwt.PyJWTError, KeyError, ValueError) as exc:
+        raise Unauthorized("登录已失效，请重新登录", title="登录已失效") from exc
+
+
+def current_actor(
+    session: SessionDep, request: Request, token: Annotated[str | None, Depends(oauth2)]
+) -> Actor:
+    token = token or request.cookies.get(COOKIE)
+    if not token:
+        raise Unauthorized("需要登录后访问")
+    user = session.get(User, _decode(token))
+    if user is None or not user.active:
+        raise Unauthorized("用户不存在或已停用", title="登录已失效")
+    return actor_for(session, user)
+
+
+ActorDep = Annotated[Actor, Depends(current_actor)]
+
+
+def require_roles(*roles: str):  # type: ignore[no-untyped-def]
+    def check(actor: ActorDep) -> Actor:
+        if actor.role not in roles:
+            raise Forbidden("您的角色无权访问此功能")
+        return actor
+
+    return Depends(check)

@@ -1,0 +1,21 @@
+"""The caller's progress lookup (CQ §11): number + last four digits of the phone, nothing personal."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from hotline.api.deps import SessionDep
+from hotline.schemas import PublicProgress
+from hotline.services.tickets import public_progress
+
+router = APIRouter(prefix="/public", tags=["public"])
+
+
+@router.get("/tickets/{number}", response_model=PublicProgress, summary="来电人查询办理进度")
+def progress(
+    session: SessionDep, number: str,
+    phone_last4: Annotated[str, Query(pattern=r"^\d{4}$", description="来电手机号后四位")],
+) -> PublicProgress:
+    return public_progress(session, number, phone_last4)

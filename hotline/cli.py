@@ -1,0 +1,117 @@
+"""`hotline …` commands: serve, database migrations, demo data, users."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from hotline.settings import InsecureSettingsError, get_settings
+
+app = typer.Typer(help="12345 热线工单系统", no_args_is_help=True, add_completion=False)
+db_app = typer.Typer(help="数据库迁移", no_args_is_help=True)
+users_app = typer.Typer(help="用户管理", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+
+
+def _fail(message: str, code: int = 2) -> None:
+    typer.echo(f"错误：{message}", err=True)
+    raise typer.Exit(code)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="监听地址")] = None,
+    port: Annotated[int | None, typer.Option(help="端口")] = None,
+    reload: Annotated[bool, typer.Option(help="开发模式自动重载")] = False,
+) -> None:
+    """运行 Web 与 API 服务。"""
+    import uvicorn
+
+    settings = get_settings()
+    try:
+        settings.check_safe()
+    except InsecureSettingsError as exc:
+        _fail(str(exc))
+    h, p = host or settings.host, port or settings.port
+    typer.echo(f"12345 热线工单系统：http://{h}:{p}  （API 文档 /docs，健康检查 /healthz）")
+    uvicorn.run("hotline.api.app:create_app", factory=True, host=h, port=p, reload=reload,
+                log_level=settings.log_level)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument(help="目标版本")] = "head") -> None:
+    """把数据库迁移到最新结构（Alembic）。"""
+    from hotline.db import get_engine
+    from hotline.migrate import upgrade
+
+    upgrade(get_engine(), revision)
+    typer.echo(f"数据库已迁移到 {revision}：{get_settings().database_url}")
+
+
+@app.command("seed-demo")
+def seed_demo(
+    if_empty: Annotated[bool, typer.Option("--if-empty", help="已有数据时跳过")] = False,
+    tickets: Annotated[int, typer.Option(help="生成的演示工单数")] = 200,
+) -> None:
+    """生成演示城市：单位、各角色用户（密码 demo）和各状态的演示工单。"""
+    from hotline.db import session_scope
+    from hotline.seed import has_data, seed
+
+    settings = get_settings()
+    if not settings.demo_mode:
+        _fail("seed-demo 只能在演示模式下运行（HOTLINE_DEMO_MODE=true）")
+    with session_scope() as session:
+        if has_data(session):
+            if if_empty:
+                typer.echo("已有数据，跳过演示数据生成")
+                return
+            _fail("数据库已有数据；如只想在空库时生成，请加 --if-empty")
+        report = seed(session, tickets=tickets)
+    typer.echo(f"演示数据已生成：{report.units} 个单位，{report.users} 个用户，"
+               f"{report.tickets} 张工单（逾期 {report.overdue}，预警 {report.at_risk}）")
+    typer.echo("演示账号（密码均为 demo）：")
+    for username, label in report.accounts:
+        typer.echo(f"  {username:<14} {label}")
+
+
+@users_app.command("create")
+def users_create(
+    username: Annotated[str, typer.Argument(help="登录名")],
+    role: Annotated[str, typer.Option(help="agent / unit_handler / unit_manager / supervisor / admin")],
+    unit: Annotated[str, typer.Option(help="所属单位编码")],
+    full_name: Annotated[str | None, typer.Option(help="姓名")] = None,
+    password: Annotated[str | None, typer.Option(help="密码（不给则交互输入）")] = None,
+) -> None:
+    """创建用户。"""
+    from sqlmodel import select
+
+    from hotline.db import session_scope
+    from hotline.models import Unit
+    from hotline.services.errors import DomainError
+    from hotline.services.users import create_user
+
+    if password is None:
+        password = typer.prompt("密码", hide_input=True, confirmation_prompt=True)
+    if len(password) < 8 and not get_settings().demo_mode:
+        _fail("密码至少 8 位")
+    try:
+        with session_scope() as session:
+            unit_row = session.exec(select(Unit).where(Unit.code == unit)).first()
+            if unit_row is None:
+                _fail(f"单位编码不存在：{unit}")
+            user = create_user(session, username=username, full_name=full_name or username,
+                               role=role, unit_id=unit_row.id, password=password)  # type: ignore[union-attr,arg-type]
+            typer.echo(f"已创建用户 {user.username}（{role}，{unit_row.name}）")  # type: ignore[union-attr]
+    except DomainError as exc:
+        _fail(exc.detail)
+
+
+def main() -> None:  # pragma: no cover - console entry
+    app(prog_name="hotline")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

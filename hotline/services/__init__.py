@@ -1,0 +1,1 @@
+"""Commands and queries: plain functions taking a session; one transaction per command."""

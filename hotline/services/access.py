@@ -1,0 +1,94 @@
+"""Who may see which ticket, and whose eyes get the caller's real phone number.
+
+CQ §22: caller information by role and unit, least privilege, every access traceable. Unit
+users see only tickets one of their subtree's units has a part in; everyone else is told the
+ticket does not exist (404), so numbers cannot be probed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import exists
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import Session, col, select
+
+from hotline.models import PersonalDataAccess, Role, Ticket, TicketUnit, Unit, User
+from hotline.services.units import get_unit
+
+HOTLINE_SIDE = frozenset({Role.agent, Role.supervisor, Role.admin})
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The authenticated user with their unit, loaded once per request."""
+
+    user: User
+    unit: Unit
+
+    @property
+    def id(self) -> int:
+        return self.user.id  # type: ignore[return-value]
+
+    @property
+    def role(self) -> str:
+        return self.user.role
+
+    @property
+    def hotline_side(self) -> bool:
+        return self.user.role in HOTLINE_SIDE
+
+
+def actor_for(session: Session, user: User) -> Actor:
+    return Actor(user=user, unit=get_unit(session, user.unit_id))
+
+
+def subtree_filter(unit_path: str) -> ColumnElement[bool]:
+    """Tickets in which some unit of the subtree rooted at ``unit_path`` has a part."""
+    return exists(
+        select(TicketUnit.id)
+        .join(Unit, col(Unit.id) == col(TicketUnit.unit_id))
+        .where(col(TicketUnit.ticket_id) == col(Ticket.id))
+        .where(col(Unit.path).startswith(unit_path))
+    )
+
+
+def visibility_filter(actor: Actor) -> ColumnElement[bool] | None:
+    if actor.hotline_side:
+        return None
+    return subtree_filter(actor.unit.path)
+
+
+def can_see(session: Session, actor: Actor, ticket: Ticket) -> bool:
+    cond = visibility_filter(actor)
+    if cond is None:
+        return True
+    return session.exec(select(Ticket.id).where(Ticket.id == ticket.id).where(cond)).first() is not None
+
+
+def sees_contact(actor: Actor, ticket: Ticket) -> bool:
+    """Agents, supervisors and the units that must call the caller back (lead or holder)."""
+    if actor.hotline_side:
+        return True
+    return actor.unit.id in (ticket.lead_unit_id, ticket.holder_unit_id)
+
+
+def mask_phone(phone: str) -> str:
+    digits = phone.strip()
+    if len(digits) <= 4:
+        return "*" * len(digits)
+    keep_head = 3 if len(digits) >= 11 else 0
+    return digits[:keep_head] + "*" * (len(digits) - keep_head - 4) + digits[-4:]
+
+
+def mask_name(name: str | None) -> str | None:
+    if not name:
+        return name
+    return name[0] + "*" * (len(name) - 1 if len(name) > 1 else 1)
+
+
+def log_contact_access(
+    session: Session, actor: Actor, ticket: Ticket, purpose: str, now: datetime
+) -> None:
+    session.add(PersonalDataAccess(ticket_id=ticket.id, user_id=actor.id, purpose=purpose, at=now))

@@ -1,0 +1,61 @@
+"""Runtime settings, read from ``HOTLINE_*`` environment variables.
+
+Defaults run the embedded demo (SQLite under ``./var``, no Redis) so that ``make run`` works on a
+fresh machine; anything else must say so explicitly, and a non-demo deployment refuses to start
+with the shipped secret.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET = "demo-secret-change-me"
+
+
+class InsecureSettingsError(RuntimeError):
+    """Raised when a production deployment would run with the demo secret."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HOTLINE_", env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///var/hotline.db",
+        description="SQLAlchemy URL: sqlite:///path or postgresql+psycopg://user@host/db",
+    )
+    database_schema: str | None = Field(
+        default=None, description="PostgreSQL schema (search_path) to use; tests isolate by it"
+    )
+    redis_url: str | None = Field(
+        default=None, description="redis://host:6379/0; empty = embedded mode, jobs run in-process"
+    )
+    demo_mode: bool = Field(default=True, description="seeded demo city, printed demo passwords")
+    secret_key: str = Field(default=DEFAULT_SECRET, description="signs access tokens")
+    token_minutes: int = Field(default=12 * 60, description="access token lifetime")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    holiday_table: Path | None = Field(
+        default=None, description="CSV date,kind,name overriding/adding statutory holidays"
+    )
+    sla_policy_file: Path | None = Field(default=None, description="TOML deadline policies")
+    sla_policy_name: str = "default"
+    content_max_chars: int = Field(default=4000, description="longest accepted request text")
+    model_dir: Path = Field(default=Path("var/models"), description="classifier registry root")
+    log_level: str = "info"
+
+    def check_safe(self) -> None:
+        """Refuse a non-demo deployment that still uses the shipped secret."""
+        if not self.demo_mode and self.secret_key == DEFAULT_SECRET:
+            raise InsecureSettingsError(
+                "HOTLINE_SECRET_KEY 仍是演示默认值：非演示模式下必须设置自己的密钥 "
+                "(refusing to start outside demo mode with the default secret)"
+            )
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
