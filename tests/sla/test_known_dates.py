@@ -74,16 +74,12 @@ KNOWN: list[tuple[date, int, date]] = [
 
 
 @pytest.mark.parametrize(("start", "n", "expected"), KNOWN)
-def test_add_working_days_matches_the_notices(
-    cal: Calendar, start: date, n: int, expected: date
-) -> None:
+def test_add_working_days_matches_the_notices(cal: Calendar, start: date, n: int, expected: date) -> None:
     assert cal.add_working_days(start, n) == expected
 
 
 @pytest.mark.parametrize(("start", "n", "expected"), KNOWN)
-def test_deadline_ends_at_2359_59_of_the_last_day(
-    cal: Calendar, start: date, n: int, expected: date
-) -> None:
+def test_deadline_ends_at_2359_59_of_the_last_day(cal: Calendar, start: date, n: int, expected: date) -> None:
     dl = deadline_after(cal, sh(start.year, start.month, start.day, 10, 0), Duration(n))
     assert dl.due == sh(expected.year, expected.month, expected.day, 23, 59, 59)
     assert dl.due.isoformat().endswith("+08:00")
