@@ -13,7 +13,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEFAULT_SECRET = "demo-secret-change-me"
+DEFAULT_SECRET = "demo-secret-change-me-not-for-production"
 
 
 class InsecureSettingsError(RuntimeError):

@@ -1,0 +1,120 @@
+"""Shared fixtures: one database per backend (SQLite and the real PostgreSQL), migrated with Alembic.
+
+Every data-layer test takes the ``engine`` fixture, which is parametrised over both backends.
+PostgreSQL isolation is a schema per xdist worker, truncated between tests; SQLite gets a fresh
+copy of a migrated template file per test.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED_DATA = Path(os.environ.get("HOTLINE_SHARED_DATA", REPO.parent / "shared" / "data"))
+PG_URL = os.environ.get("HOTLINE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+# Tests never touch the developer's ./var database or a real secret.
+os.environ.setdefault("HOTLINE_DEMO_MODE", "true")
+
+
+def _worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def _configure(url: str, schema: str | None) -> None:
+    """Point hotline's settings and engine caches at a test database."""
+    from hotline import db, settings, sla_config
+
+    os.environ["HOTLINE_DATABASE_URL"] = url
+    if schema:
+        os.environ["HOTLINE_DATABASE_SCHEMA"] = schema
+    else:
+        os.environ.pop("HOTLINE_DATABASE_SCHEMA", None)
+    settings.get_settings.cache_clear()
+    old = db.get_engine.cache_info().currsize and db.get_engine()
+    db.get_engine.cache_clear()
+    if old:
+        old.dispose()
+    sla_config.reload()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from hotline.db import make_engine
+    from hotline.migrate import upgrade
+    from hotline.settings import Settings
+
+    path = tmp_path_factory.mktemp("sqlite") / "template.db"
+    engine = make_engine(Settings(database_url=f"sqlite:///{path}"))
+    upgrade(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_schema() -> Iterator[str]:
+    from hotline.db import make_engine
+    from hotline.migrate import upgrade
+    from hotline.settings import Settings
+
+    schema = f"t_{_worker()}"
+    admin = make_engine(Settings(database_url=PG_URL))
+    try:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    except Exception as exc:  # pragma: no cover - the Makefile starts PostgreSQL
+        pytest.fail(f"PostgreSQL at {PG_URL} is not reachable: {exc}")
+    engine = make_engine(Settings(database_url=PG_URL, database_schema=schema))
+    upgrade(engine)
+    engine.dispose()
+    yield schema
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    admin.dispose()
+
+
+def _truncate_pg(engine: Engine) -> None:
+    from sqlmodel import SQLModel
+
+    import hotline.models  # noqa: F401
+
+    names = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A migrated, empty database of each backend, wired into hotline's settings."""
+    from hotline import db
+
+    if request.param == "sqlite":
+        path = tmp_path / "hotline.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        _configure(f"sqlite:///{path}", None)
+    else:
+        schema = request.getfixturevalue("pg_schema")
+        _configure(PG_URL, schema)
+        _truncate_pg(db.get_engine())
+    yield db.get_engine()
+    db.get_engine().dispose()
+
+
+@pytest.fixture
+def backend(engine: Engine) -> str:
+    return engine.dialect.name
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    if not SHARED_DATA.exists():
+        pytest.skip(f"shared data not found at {SHARED_DATA}")
+    return SHARED_DATA
