@@ -41,27 +41,30 @@ def deadline_after(
     the Nth working day ends at 23:59:59). Hour-based promises run from the start instant;
     working hours only during office hours on working days.
     """
-    if start.tzinfo is None or start.utcoffset() is None:
+    tz = start.tzinfo
+    if tz is SHANGHAI:
+        local = start
+    elif tz is None or start.utcoffset() is None:
         raise ValueError(f"start must be timezone-aware, got naive {start!r}")
-    local = start.astimezone(SHANGHAI)
+    else:
+        local = start.astimezone(SHANGHAI)
     unit = duration.unit
     n = duration.amount
-    if unit == "working_days" or unit == "calendar_days":
+    if unit == "working_days":
         d = local.date()
-        if n == 0:
-            last = d
-        elif unit == "working_days":
-            base = d - _ONE_DAY if rule.start_day_counts else d
-            last = calendar.add_working_days(base, n)
-        else:
-            last = d + timedelta(days=n - 1 if rule.start_day_counts else n)
-        if rule.end_at == "end_of_day":
-            due = datetime.combine(last, _END_OF_DAY, SHANGHAI)
-        else:
-            due = datetime.combine(last, local.time(), SHANGHAI)
-        if unit == "calendar_days":
-            return Deadline(due, False)
+        base = d - _ONE_DAY if rule.start_day_counts else d
+        last = calendar.add_working_days(base, n) if n else d
+        end = _END_OF_DAY if rule.end_at == "end_of_day" else local.time()
+        due = datetime.combine(last, end, SHANGHAI)
+        covered = calendar.covered_years
+        if d.year in covered and last.year in covered and last.year - d.year <= 1:
+            return Deadline(due, False)  # the common case, kept cheap for SLA scans
         return _checked(calendar, d, last, due)
+    if unit == "calendar_days":
+        d = local.date()
+        last = d + timedelta(days=max(0, n - 1) if rule.start_day_counts else n)
+        end = _END_OF_DAY if rule.end_at == "end_of_day" else local.time()
+        return Deadline(datetime.combine(last, end, SHANGHAI), False)
     if unit == "calendar_hours":
         return Deadline(local + timedelta(hours=n), False)
     measure = TimeMeasure(calendar, "working_hours", office_hours or DEFAULT_OFFICE_HOURS)
