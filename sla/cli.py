@@ -85,7 +85,7 @@ def _deadline(args: argparse.Namespace, stdin: TextIO, out: TextIO, err: TextIO)
     status = 0
     for where, text in lines:
         try:
-            start = parse_local_time(text)
+            start = parse_local_time(text.strip())
         except ValueError as exc:
             print(f"sla deadline: {where}: {exc}", file=err)
             status = 2

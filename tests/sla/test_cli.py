@@ -63,7 +63,7 @@ def test_provisional_deadline_carries_a_warning(tmp_path: Path) -> None:
 def test_bad_line_is_a_clear_error() -> None:
     p = run("deadline", "--working-days", "1", stdin="2019/4/25 9:32:09\nyesterday noon\n")
     assert p.returncode == 2
-    assert "line 2" in p.stderr and "yesterday noon" in p.stderr
+    assert "line 2" in p.stderr and "'yesterday noon'" in p.stderr
     assert "Traceback" not in p.stderr
     assert len(p.stdout.splitlines()) == 1  # the good line is still answered
 
