@@ -1,0 +1,340 @@
+"""Safety screening at intake: emergencies (CQ §10) and matters not accepted (CQ §9).
+
+CQ §10: requests that concern the safety of life and property go to the emergency lines
+110 / 119 / 120 / 122; the hotline transfers at once and reports to its supervisors.
+CQ §9: the hotline does not accept (一) matters for litigation, arbitration, discipline
+inspection, administrative reconsideration or government information disclosure, and
+petitions already in the 信访 channel; (二) state or commercial secrets, personal privacy,
+matters against public order and good morals. The caller is told why and, where known,
+which body handles it.
+
+A missed emergency is the worst error this product can make, so the rules are written for
+recall: a trigger is only discounted when its own clause says the danger is over (火已经灭了),
+denies it (没有着火) or is hypothetical (万一着火). A statistical model trained on the
+bundled seed phrases backs the rules up for wordings the rules do not know.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Literal
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+
+from classifier.text import normalize
+
+Kind = Literal["emergency", "not_accepted", "none"]
+
+
+@dataclass(frozen=True)
+class SafetyFinding:
+    kind: Kind
+    service: str | None = None
+    reason_code: str | None = None
+    referral: str | None = None
+    triggers: list[str] = field(default_factory=list)
+    score: float = 0.0
+    # Triggers that were seen but discounted (past, negated, hypothetical): shown to the
+    # agent so a wrong discount is easy to spot and override.
+    discounted: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Rule:
+    reason: str
+    service: str | None
+    pattern: re.Pattern[str]
+    referral: str | None = None
+
+
+def _rx(*alts: str) -> re.Pattern[str]:
+    return re.compile("|".join(alts))
+
+
+# ---- CQ §10 emergencies -------------------------------------------------------------
+# Order matters only for the reason reported when several match; every rule is checked.
+EMERGENCY_RULES: list[_Rule] = [
+    _Rule("fire", "119", _rx(
+        r"着火", r"起火", r"失火", r"火灾", r"火警", r"烧起来", r"燃起来", r"火势", r"大火",
+        r"冒(?:黑|浓)?烟.{0,6}(?:火|烧)",
+        r"浓烟",
+        r"火苗",
+        r"(?:房子|屋|车|楼|厨房|仓库|电瓶车|电动车)(?:子)?(?:烧|着)了",
+    )),
+    _Rule("gas_leak", "119", _rx(
+        r"(?:煤气|燃气|天然气|液化气|气罐)(?:管道?)?(?:泄漏|泄露|漏气|漏了)",
+        r"闻到.{0,4}(?:煤气|燃气|天然气)味",
+        r"(?:煤气|燃气|天然气)味(?:很|特别|非常)?(?:大|重|浓)",
+    )),
+    _Rule("explosion", "119", _rx(r"爆炸", r"炸了")),
+    _Rule("rescue", "119", _rx(
+        r"(?:被)?困在?(?:电梯|楼|屋|房|车|井|山|水)",
+        r"电梯.{0,6}(?:困|关)(?:住|着)?.{0,4}人",
+        r"被困",
+        r"卡住.{0,4}(?:出不来|动不了)", r"掉(?:进|到|下)?.{0,4}(?:井|河|坑|水)里",
+    )),
+    _Rule("medical", "120", _rx(
+        r"晕倒",
+        r"昏倒",
+        r"昏迷",
+        r"不省人事",
+        r"没(?:有)?(?:了)?(?:呼吸|心跳|意识)",
+        r"喘不(?:上|过)气",
+        r"心脏病(?:犯|发作)",
+        r"心梗",
+        r"脑梗",
+        r"中风",
+        r"抽搐",
+        r"口吐白沫",
+        r"大出血",
+        r"流了?很多血",
+        r"(?:血流|流血)不止",
+        r"(?:食物|煤气|一氧化碳|农药)?中毒",
+        r"吃了?.{0,4}(?:农药|安眠药|老鼠药)",
+        r"快不行了", r"摔(?:倒|伤)了?.{0,6}(?:起不来|动不了)", r"(?:要|快)生了", r"羊水破了",
+        r"(?:叫|打|需要)(?:个)?(?:救护车|120)",
+        r"受伤.{0,4}(?:严重|很重)",
+        r"骨折",
+        r"休克",
+        r"触电",
+    )),
+    _Rule("violence", "110", _rx(
+        r"持刀",
+        r"拿(?:着)?刀",
+        r"砍人",
+        r"砍伤",
+        r"捅(?:人|伤|了)",
+        r"杀人",
+        r"要杀",
+        r"打人",
+        r"(?:被|把人)打(?:伤|了|得)",
+        r"打架",
+        r"斗殴",
+        r"群殴",
+        r"殴打",
+        r"家暴",
+        r"家庭暴力",
+        r"施暴",
+        r"抢劫",
+        r"抢(?:包|钱|手机)",
+        r"绑架",
+        r"劫持",
+        r"强奸",
+        r"非法拘禁",
+        r"关起来不让走",
+        r"威胁.{0,6}(?:杀|砍|弄死|打死)",
+        r"弄死",
+        r"打死",
+        r"(?:有人|小偷).{0,4}(?:撬门|撬锁|入室|翻窗)",
+        r"正在偷",
+        r"持枪",
+        r"拿(?:着)?(?:枪|棍子|铁棍|砖头)",
+    )),
+    _Rule("traffic", "122", _rx(
+        r"车祸",
+        r"交通事故",
+        r"追尾",
+        r"(?:被|把)?(?:车|汽车|货车|卡车|电动车|摩托车)?撞(?:了|伤|倒|飞)",
+        r"撞人",
+        r"翻车", r"侧翻", r"肇事逃逸", r"撞车", r"连环撞",
+    )),
+    _Rule("danger", "110", _rx(
+        r"跳楼",
+        r"跳河",
+        r"轻生",
+        r"自杀",
+        r"寻短见",
+        r"不想活",
+        r"割腕",
+        r"溺水",
+        r"落水",
+        r"有人掉(?:进|到)?(?:河|湖|水)",
+        r"(?:孩子|小孩|老人).{0,4}(?:走丢|丢了|找不到|失踪)",
+        r"(?:房子|楼|墙|桥|屋顶|脚手架|塔吊).{0,4}(?:塌|倒)(?:了|下来)",
+        r"坍塌", r"(?:要|快)塌了", r"(?:电线|高压线).{0,6}(?:掉|断|垂)(?:下来|了|在地上)", r"漏电",
+        r"救命", r"危险.{0,4}(?:快|赶紧)",
+    )),
+]
+
+# Discount markers, checked in the trigger's own clause only.
+_PAST = _rx(
+    r"已经?(?:被)?(?:扑灭|灭了|熄灭|处理(?:好|完)?了?|送(?:到|去)?医院|送医|抢救过来|出院|脱险|救出来|解决|报过警|报警了)",
+    r"火(?:已经?)?(?:灭|熄)了",
+    r"(?:上|前)(?:个)?(?:月|周|星期|礼拜)",
+    r"(?:去|前)年",
+    r"几(?:年|个月)前",
+    r"那次",
+    r"(?:事故|车祸)(?:已经?)?(?:处理|定责|结案)",
+    r"(?:咨询|问一下|问问|请问).{0,8}(?:赔偿|理赔|保险|责任|鉴定|流程)",
+    r"(?:赔偿|理赔|保险)(?:的)?(?:问题|事情|流程|怎么)",
+)
+_NEGATION = _rx(r"(?:没有?|并没有?|不是|并非|无)(?:人)?(?:发生)?$")
+_HYPOTHETICAL = _rx(
+    r"(?:万一|如果|要是|假如|一旦|怕|担心|害怕|容易|防止|预防|避免|隐患|演练|演习|宣传|培训|知识|万一要)",
+)
+_LIVE = _rx(
+    r"正在", r"现在", r"刚(?:刚|才)", r"赶紧", r"快(?:来|点|派)", r"马上", r"救命", r"还在",
+    r"来不及",
+)
+_CLAUSE_SPLIT = re.compile(r"[。！？!?；;\n]|，(?=但|可是|现在|结果)")
+
+# ---- CQ §9 not accepted --------------------------------------------------------------
+NOT_ACCEPTED_RULES: list[_Rule] = [
+    _Rule("litigation", None, _rx(
+        r"起诉",
+        r"诉讼",
+        r"打官司",
+        r"(?:法院|法庭)(?:的)?(?:判决|裁定|立案|执行|开庭|传票)",
+        r"判决书",
+        r"强制执行",
+        r"上诉", r"再审", r"申请执行",
+    ), "人民法院"),
+    _Rule("arbitration", None, _rx(r"仲裁", r"劳动争议.{0,6}裁决"), "劳动人事争议仲裁委员会或仲裁委员会"),
+    _Rule("discipline", None, _rx(
+        r"纪委", r"监委", r"纪检", r"监察委",
+        r"(?:党员|干部|官员|领导|局长|书记|村支书|主任).{0,10}(?:贪污|受贿|腐败|违纪|吃拿卡要|公款吃喝)",
+        r"贪污", r"受贿", r"行贿",
+    ), "纪委监委"),
+    _Rule("reconsideration", None, _rx(r"行政复议", r"复议"), "行政复议机关"),
+    _Rule("information_disclosure", None, _rx(
+        r"(?:政府)?信息公开申请",
+        r"申请(?:政府)?信息公开",
+        r"依申请公开",
+        r"申请公开.{0,10}(?:文件|信息|资料|批文)",
+    ), "政府信息公开受理机构"),
+    _Rule("petition", None, _rx(
+        r"(?:已经?|早就|去过|一直在|正在).{0,6}(?:信访|上访)",
+        r"信访(?:局|办|部门)(?:已经?)?(?:受理|答复|立案)",
+        r"信访(?:事项|件|答复)",
+        r"(?:到|去)(?:省里|北京|市里).{0,4}上访",
+    ), "信访部门"),
+    _Rule(
+        "state_secret", None, _rx(r"国家秘密", r"军事(?:机密|秘密)", r"国家机密", r"涉密"),
+        "国家安全机关或保密行政管理部门",
+    ),
+    _Rule(
+        "commercial_secret", None,
+        _rx(r"商业秘密", r"商业机密", r"竞争对手的(?:客户|报价|配方|资料)"), None,
+    ),
+    _Rule("privacy", None, _rx(
+        r"(?:查|查询|查一下|告诉我|提供).{0,10}(?:他|她|别人|某人|前妻|前夫|老公|老婆|邻居|对方)的?.{0,6}(?:手机号|电话|住址|地址|身份证|开房记录|行踪|户籍|家庭住址|工资|病历)",
+        r"个人隐私", r"开房记录", r"定位(?:他|她|别人)",
+    ), None),
+    _Rule("public_order", None, _rx(
+        r"代孕",
+        r"找小姐",
+        r"色情服务",
+        r"赌博.{0,6}(?:帮|怎么|教)",
+        r"帮我(?:找人)?(?:讨债|要债|报复)",
+        r"买(?:卖)?(?:枪|毒品|假证)",
+        r"办(?:个)?假证", r"(?:帮|给)我.{0,6}作弊",
+    ), "公安机关"),
+]
+
+
+def _clauses(text: str) -> list[tuple[int, int, str]]:
+    out = []
+    start = 0
+    for m in _CLAUSE_SPLIT.finditer(text):
+        out.append((start, m.start(), text[start : m.start()]))
+        start = m.end()
+    out.append((start, len(text), text[start:]))
+    return out
+
+
+def _discounted(text: str, clause: str, pos_in_clause: int) -> bool:
+    """Recall first: only an explicit marker in the trigger's own clause discounts it, and
+    any sign that the danger is live (正在, 现在, 救命…) overrides the discount. Past-event
+    markers in a neighbouring clause count too (火已经灭了，咨询赔偿)."""
+    if _LIVE.search(clause):
+        return False
+    before = clause[:pos_in_clause]
+    if _NEGATION.search(before[-4:]):
+        return True
+    if _HYPOTHETICAL.search(before[-12:]):
+        return True
+    if _PAST.search(clause):
+        return True
+    return bool(_PAST.search(text) and not _LIVE.search(text))
+
+
+@cache
+def _seed_model() -> tuple[TfidfVectorizer, LogisticRegression] | None:
+    """Character n-gram model over the bundled seed phrases (emergency vs not), used only
+    to catch wordings the rules miss."""
+    try:
+        raw = resources.files("classifier.data").joinpath("safety_seed.csv").read_text("utf-8")
+    except FileNotFoundError:
+        return None
+    rows = list(csv.DictReader(raw.splitlines()))
+    texts = [normalize(r["text"]) for r in rows]
+    y = [1 if r["kind"] == "emergency" else 0 for r in rows]
+    if len(set(y)) < 2:
+        return None
+    vec = TfidfVectorizer(analyzer="char", ngram_range=(2, 3), sublinear_tf=True)
+    x = vec.fit_transform(texts)
+    clf = LogisticRegression(C=10.0, class_weight="balanced", max_iter=1000)
+    clf.fit(x, y)
+    return vec, clf
+
+
+class SafetyDetector:
+    """Rules first (explainable, each answer names its trigger words), model as backstop."""
+
+    def __init__(self, model_threshold: float = 0.8, use_model: bool = True) -> None:
+        self.model_threshold = model_threshold
+        self.use_model = use_model
+
+    def _emergency_by_rules(self, text: str) -> tuple[list[tuple[_Rule, str]], list[str]]:
+        live: list[tuple[_Rule, str]] = []
+        discounted: list[str] = []
+        for start, _end, clause in _clauses(text):
+            for rule in EMERGENCY_RULES:
+                for m in rule.pattern.finditer(clause):
+                    if _discounted(text, clause, m.start()):
+                        discounted.append(m.group(0))
+                    else:
+                        live.append((rule, m.group(0)))
+            del start
+        return live, discounted
+
+    def _model_score(self, text: str) -> tuple[float, list[str]]:
+        seed = _seed_model() if self.use_model else None
+        if seed is None:
+            return 0.0, []
+        vec, clf = seed
+        x = vec.transform([text])
+        p = float(clf.predict_proba(x)[0, 1])
+        contrib = x.multiply(clf.coef_[0]).tocsr()
+        names = vec.get_feature_names_out()
+        order = np.argsort(-contrib.data)[:3]
+        words = [str(names[contrib.indices[i]]) for i in order if contrib.data[i] > 0]
+        return p, words
+
+    def check(self, text: str) -> SafetyFinding:
+        text = normalize(text or "")
+        if not text:
+            return SafetyFinding("none")
+        live, discounted = self._emergency_by_rules(text)
+        if live:
+            rule = live[0][0]
+            triggers = list(dict.fromkeys(w for _, w in live))
+            score = min(1.0, 0.85 + 0.05 * len(triggers))
+            return SafetyFinding("emergency", rule.service, rule.reason, None, triggers, score,
+                                 list(dict.fromkeys(discounted)))
+        p, words = self._model_score(text)
+        if p >= self.model_threshold and not discounted:
+            # The model cannot tell which line; 110 dispatches the others (SH linkage).
+            return SafetyFinding("emergency", "110", "danger", None, words, p)
+        for rule in NOT_ACCEPTED_RULES:
+            hits = [m.group(0) for m in rule.pattern.finditer(text)]
+            if hits:
+                return SafetyFinding("not_accepted", None, rule.reason, rule.referral,
+                                     list(dict.fromkeys(hits)), 0.9, list(dict.fromkeys(discounted)))
+        return SafetyFinding("none", score=round(p, 4), discounted=list(dict.fromkeys(discounted)))
