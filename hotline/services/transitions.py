@@ -441,13 +441,14 @@ def apply(
     verdict = judge(payload.action, facts)
     if not verdict.allowed:
         raise _refuse(verdict.refusal, verdict.message)
+    number = ticket.number  # the row is expired once a flush fails; keep what the message needs
     try:
         _perform(session, actor, ticket, payload, now)
     except StaleDataError as exc:
-        raise VersionConflict(f"工单 {ticket.number} 已被他人修改，请刷新后重试") from exc
+        raise VersionConflict(f"工单 {number} 已被他人修改，请刷新后重试") from exc
     except IntegrityError as exc:
         # Two writers appended to one history at once: the unique (ticket, seq) caught it.
-        raise VersionConflict(f"工单 {ticket.number} 已被他人修改，请刷新后重试") from exc
+        raise VersionConflict(f"工单 {number} 已被他人修改，请刷新后重试") from exc
     return ticket
 
 
@@ -456,6 +457,7 @@ def _perform(
 ) -> None:
     transition = BY_ACTION[payload.action]
     before = ticket.status
+    ticket.version += 1
     reason, event_payload = EFFECTS[payload.action](session, actor, ticket, payload, now)
     after = transition.next_state(before, payload)
     ticket.status = after

@@ -7,6 +7,7 @@ holiday so that holidays and make-up days matter to the deadlines.
 
 from __future__ import annotations
 
+import itertools
 from datetime import datetime
 from typing import Any
 
@@ -133,7 +134,7 @@ def test_full_lifecycle_over_http(api: Api, city: City) -> None:
         move("2026-10-26 11:00")
         c = api.act("agent", number, "close", note="回访满意，办结")
         assert c["status"] == "closed"
-        assert all(not (k["stopped_at"] is None) for k in c["clocks"])
+        assert all(k["stopped_at"] is not None for k in c["clocks"])
 
     actions = [e["action"] for e in c["events"]]
     assert actions == [
@@ -144,10 +145,10 @@ def test_full_lifecycle_over_http(api: Api, city: City) -> None:
     assert [e["seq"] for e in c["events"]] == list(range(1, len(actions) + 1))
     # Every status change is in the record, from → to, and chains without gaps (CQ §16).
     statuses = [(e["from_status"], e["to_status"]) for e in c["events"]]
-    for (_, prev_to), (nxt_from, _) in zip(statuses, statuses[1:], strict=False):
+    for (_, prev_to), (nxt_from, _) in itertools.pairwise(statuses):
         assert nxt_from == prev_to
     assert statuses[-1][1] == "closed"
     assert all(e["actor"] for e in c["events"])
     returns = c["returns"]
-    assert [r["reason"] for r in returns][0].startswith("噪声源")
+    assert next(r["reason"] for r in returns).startswith("噪声源")
     assert len(returns) == 2
