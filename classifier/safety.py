@@ -71,13 +71,16 @@ EMERGENCY_RULES: list[_Rule] = [
         r"(?:煤气|燃气|天然气|液化气|气罐)(?:管道?)?(?:泄漏|泄露|漏气|漏了)",
         r"闻到.{0,4}(?:煤气|燃气|天然气)味",
         r"(?:煤气|燃气|天然气)味(?:很|特别|非常)?(?:大|重|浓)",
+        r"(?:燃气|煤气|天然气)(?:管道?|管线)?(?:被)?(?:挖|弄|撞|压)?(?:破|断)了?",
+        r"(?:燃气灶|煤气灶|燃气|煤气)(?:罐|管)?漏气",
     )),
     _Rule("explosion", "119", _rx(r"爆炸", r"炸了")),
     _Rule("rescue", "119", _rx(
         r"(?:被)?困在?(?:电梯|楼|屋|房|车|井|山|水)",
         r"电梯.{0,6}(?:困|关)(?:住|着)?.{0,4}人",
         r"被困",
-        r"卡住.{0,4}(?:出不来|动不了)", r"掉(?:进|到|下)?.{0,4}(?:井|河|坑|水)里",
+        r"卡住.{0,4}(?:出不来|动不了)", r"掉(?:进|到|下)?.{0,4}(?:井|坑|洞|下水道|化粪池)",
+        r"(?:有人|人)掉下去了", r"电梯.{0,10}(?:关着|困着|卡着)",
     )),
     _Rule("medical", "120", _rx(
         r"晕倒",
@@ -96,7 +99,7 @@ EMERGENCY_RULES: list[_Rule] = [
         r"流了?很多血",
         r"(?:血流|流血)不止",
         r"(?:食物|煤气|一氧化碳|农药)?中毒",
-        r"吃了?.{0,4}(?:农药|安眠药|老鼠药)",
+        r"(?:吃|喝)了?.{0,4}(?:农药|安眠药|老鼠药|百草枯)",
         r"快不行了", r"摔(?:倒|伤)了?.{0,6}(?:起不来|动不了)", r"(?:要|快)生了", r"羊水破了",
         r"(?:叫|打|需要)(?:个)?(?:救护车|120)",
         r"受伤.{0,4}(?:严重|很重)",
@@ -112,7 +115,7 @@ EMERGENCY_RULES: list[_Rule] = [
         r"捅(?:人|伤|了)",
         r"杀人",
         r"要杀",
-        r"打人",
+        r"打人", r"打伤", r"撬(?:我家|门|锁)",
         r"(?:被|把人)打(?:伤|了|得)",
         r"打架",
         r"斗殴",
@@ -155,7 +158,8 @@ EMERGENCY_RULES: list[_Rule] = [
         r"溺水",
         r"落水",
         r"有人掉(?:进|到)?(?:河|湖|水)",
-        r"(?:孩子|小孩|老人).{0,4}(?:走丢|丢了|找不到|失踪)",
+        r"(?:孩子|小孩|老人).{0,4}(?:走丢|丢了|找不到|失踪)", r"失踪", r"走失",
+        r"掉(?:进|到)?.{0,4}(?:河|湖|江|水)里",
         r"(?:房子|楼|墙|桥|屋顶|脚手架|塔吊).{0,4}(?:塌|倒)(?:了|下来)",
         r"坍塌", r"(?:要|快)塌了", r"(?:电线|高压线).{0,6}(?:掉|断|垂)(?:下来|了|在地上)", r"漏电",
         r"救命", r"危险.{0,4}(?:快|赶紧)",
@@ -165,7 +169,8 @@ EMERGENCY_RULES: list[_Rule] = [
 # Discount markers, checked in the trigger's own clause only.
 _PAST = _rx(
     r"已经?(?:被)?(?:扑灭|灭了|熄灭|处理(?:好|完)?了?|送(?:到|去)?医院|送医|抢救过来|出院|脱险|救出来|解决|报过警|报警了)",
-    r"火(?:已经?)?(?:灭|熄)了",
+    r"火(?:已经?)?(?:灭|熄)了", r"以前", r"之前", r"过去", r"曾经", r"发生过",
+    r"(?:医保|保险)(?:能|可以)?(?:报|报销|理赔)", r"报销流程",
     r"(?:上|前)(?:个)?(?:月|周|星期|礼拜)",
     r"(?:去|前)年",
     r"几(?:年|个月)前",
@@ -174,12 +179,18 @@ _PAST = _rx(
     r"(?:咨询|问一下|问问|请问).{0,8}(?:赔偿|理赔|保险|责任|鉴定|流程)",
     r"(?:赔偿|理赔|保险)(?:的)?(?:问题|事情|流程|怎么)",
 )
-_NEGATION = _rx(r"(?:没有?|并没有?|不是|并非|无)(?:人)?(?:发生)?$")
+_NEGATION = _rx(r"(?:不|没有?|并没有?|不是|并非|无|防)(?:人)?(?:发生)?$")
+# Hazard talk after the trigger: 火灾隐患, 溺水风险, 着火以后的费用.
+_AFTER = _rx(r"^(?:的)?(?:隐患|风险|演练|演习|宣传|知识|预防|防控|以后|之后|后的)")
+# Blocked fire lanes are a routine 12345 complaint whose callers say "着火了怎么办".
+_FIRE_LANE = _rx(
+    r"消防(?:通道|车道|栓).{0,8}(?:占|堵|停)", r"(?:占|堵)(?:了|住|着)?消防(?:通道|车道)"
+)
 _HYPOTHETICAL = _rx(
-    r"(?:万一|如果|要是|假如|一旦|怕|担心|害怕|容易|防止|预防|避免|隐患|演练|演习|宣传|培训|知识|万一要)",
+    r"(?:万一|如果|要是|假如|一旦|怕|担心|害怕|容易|防止|预防|避免|隐患|演练|演习|宣传|培训|知识|经常|常常|总是|老是|频发|多发)",
 )
 _LIVE = _rx(
-    r"正在", r"现在", r"刚(?:刚|才)", r"赶紧", r"快(?:来|点|派)", r"马上", r"救命", r"还在",
+    r"正在", r"现在还", r"刚(?:刚|才)", r"赶紧", r"快(?:来|点|派)", r"马上", r"救命", r"还在",
     r"来不及",
 )
 _CLAUSE_SPLIT = re.compile(r"[。！？!?；;\n]|，(?=但|可是|现在|结果)")
@@ -223,7 +234,7 @@ NOT_ACCEPTED_RULES: list[_Rule] = [
         _rx(r"商业秘密", r"商业机密", r"竞争对手的(?:客户|报价|配方|资料)"), None,
     ),
     _Rule("privacy", None, _rx(
-        r"(?:查|查询|查一下|告诉我|提供).{0,10}(?:他|她|别人|某人|前妻|前夫|老公|老婆|邻居|对方)的?.{0,6}(?:手机号|电话|住址|地址|身份证|开房记录|行踪|户籍|家庭住址|工资|病历)",
+        r"(?:查|查询|查一下|告诉我|提供).{0,10}(?:他|她|别人|某人|前妻|前夫|老公|老婆|邻居|对方|女朋友|男朋友|丈夫|妻子|同事|朋友)的?.{0,6}(?:手机号|电话|住址|地址|身份证|开房记录|行踪|户籍|家庭住址|工资|病历)",
         r"个人隐私", r"开房记录", r"定位(?:他|她|别人)",
     ), None),
     _Rule("public_order", None, _rx(
@@ -248,14 +259,17 @@ def _clauses(text: str) -> list[tuple[int, int, str]]:
     return out
 
 
-def _discounted(text: str, clause: str, pos_in_clause: int) -> bool:
+def _discounted(text: str, clause: str, pos_in_clause: int, trigger: str, reason: str) -> bool:
     """Recall first: only an explicit marker in the trigger's own clause discounts it, and
-    any sign that the danger is live (正在, 现在, 救命…) overrides the discount. Past-event
+    any sign that the danger is live (正在, 现在还, 救命…) overrides the discount. Past-event
     markers in a neighbouring clause count too (火已经灭了，咨询赔偿)."""
     if _LIVE.search(clause):
         return False
     before = clause[:pos_in_clause]
-    if _NEGATION.search(before[-4:]):
+    after = clause[pos_in_clause + len(trigger) :]
+    if _NEGATION.search(before[-4:]) or _AFTER.search(after):
+        return True
+    if reason == "fire" and _FIRE_LANE.search(text):
         return True
     if _HYPOTHETICAL.search(before[-12:]):
         return True
@@ -297,7 +311,7 @@ class SafetyDetector:
         for start, _end, clause in _clauses(text):
             for rule in EMERGENCY_RULES:
                 for m in rule.pattern.finditer(clause):
-                    if _discounted(text, clause, m.start()):
+                    if _discounted(text, clause, m.start(), m.group(0), rule.reason):
                         discounted.append(m.group(0))
                     else:
                         live.append((rule, m.group(0)))
