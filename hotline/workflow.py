@@ -16,6 +16,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from hotline.ids import DbId
 from hotline.models.units import Role
 
 
@@ -131,8 +132,8 @@ class EmergencyHandover(_Payload):
 
 class Dispatch(_Payload):
     action: Literal["dispatch"] = "dispatch"
-    lead_unit_id: int = Field(gt=0)
-    co_unit_ids: list[int] = Field(default_factory=list, max_length=20)
+    lead_unit_id: DbId
+    co_unit_ids: list[DbId] = Field(default_factory=list, max_length=20)
     category: str | None = Field(default=None, max_length=200)
     due_at: datetime | None = Field(default=None, description="交办时另有具体时限 (CQ §13(二))")
     due_working_days: int | None = Field(default=None, ge=1, le=120)
@@ -156,7 +157,7 @@ class Sign(_Payload):
 
 class Forward(_Payload):
     action: Literal["forward"] = "forward"
-    to_unit_id: int = Field(gt=0)
+    to_unit_id: DbId
     note: str | None = Field(default=None, max_length=2000)
 
 

@@ -6,6 +6,7 @@ from fastapi import APIRouter, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from hotline.api.deps import SessionDep, require_roles
+from hotline.ids import DbId, DbIdPath
 from hotline.models import Role, UnitKind
 from hotline.services import units as unit_service
 from hotline.services import users as user_service
@@ -20,7 +21,7 @@ class UnitIn(BaseModel):
     code: str = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_.-]+$")
     name: str = Field(min_length=1, max_length=100)
     kind: UnitKind
-    parent_id: int | None = Field(default=None, gt=0)
+    parent_id: DbId | None = None
 
 
 class UnitPatch(BaseModel):
@@ -44,7 +45,7 @@ class UserIn(BaseModel):
     username: str = Field(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$")
     full_name: str = Field(min_length=1, max_length=64)
     role: Role
-    unit_id: int = Field(gt=0)
+    unit_id: DbId
     password: str = Field(min_length=8, max_length=128)
 
 
@@ -52,7 +53,7 @@ class UserPatch(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     full_name: str | None = Field(default=None, min_length=1, max_length=64)
     role: Role | None = None
-    unit_id: int | None = Field(default=None, gt=0)
+    unit_id: DbId | None = None
     active: bool | None = None
     password: str | None = Field(default=None, min_length=8, max_length=128)
 
@@ -82,7 +83,7 @@ def create_unit(session: SessionDep, data: UnitIn) -> UnitOut:
 
 @router.patch("/units/{unit_id}", response_model=UnitOut, dependencies=[AdminOnly],
               summary="修改或停用单位")
-def patch_unit(session: SessionDep, unit_id: int, data: UnitPatch) -> UnitOut:
+def patch_unit(session: SessionDep, unit_id: DbIdPath, data: UnitPatch) -> UnitOut:
     unit = unit_service.update_unit(session, unit_service.get_unit(session, unit_id),
                                     name=data.name, active=data.active)
     return UnitOut.model_validate(unit, from_attributes=True)
@@ -105,7 +106,7 @@ def create_user(session: SessionDep, data: UserIn) -> UserOut:
 @router.patch("/users/{user_id}", response_model=UserOut, dependencies=[AdminOnly],
               summary="修改、停用用户或重置密码")
 def patch_user(
-    session: SessionDep, user_id: int, data: UserPatch
+    session: SessionDep, user_id: DbIdPath, data: UserPatch
 ) -> UserOut:
     user = user_service.update_user(session, user_service.get_user(session, user_id),
                                     **data.model_dump(exclude_unset=True))

@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from hotline.api.deps import ActorDep, SessionDep
 from hotline.clock import utcnow
+from hotline.ids import DbIdQuery
 from hotline.schemas import ActionInfo, TicketCreate, TicketDetail, TicketPage
 from hotline.services.access import Actor
 from hotline.services.errors import Forbidden, Invalid
@@ -40,7 +41,7 @@ def register(session: SessionDep, actor: ActorDep, data: TicketCreate) -> Ticket
 def search(
     session: SessionDep, actor: ActorDep,
     status_: Annotated[list[StatusParam] | None, Query(alias="status")] = None,  # type: ignore[valid-type]
-    unit_id: Annotated[int | None, Query(gt=0, description="单位及其下级")] = None,
+    unit_id: DbIdQuery = None,
     warning: Literal["normal", "at_risk", "overdue"] | None = None,
     overdue: bool | None = None,
     request_type: Literal["咨询", "求助", "投诉", "举报", "建议", "表扬"] | None = None,
