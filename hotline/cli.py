@@ -77,6 +77,46 @@ def seed_demo(
         typer.echo(f"  {username:<14} {label}")
 
 
+@app.command()
+def worker(burst: Annotated[bool, typer.Option(help="处理完队列即退出")] = False) -> None:
+    """运行后台任务 worker（RQ，含延时/重试调度器）。"""
+    from rq import Worker
+
+    from hotline.workers.queue import NoRedisError, queue, redis_connection
+
+    try:
+        conn = redis_connection()
+    except NoRedisError as exc:
+        _fail(str(exc))
+    Worker([queue(conn)], connection=conn).work(with_scheduler=True, burst=burst)
+
+
+@app.command()
+def cron() -> None:
+    """运行周期任务调度（整个部署只运行一个）。"""
+    from hotline.workers.queue import NoRedisError, redis_connection
+    from hotline.workers.schedule import build_scheduler
+
+    try:
+        conn = redis_connection()
+    except NoRedisError as exc:
+        _fail(str(exc))
+    build_scheduler(conn).start()
+
+
+@app.command("refresh-clocks")
+def refresh_clocks(
+    provisional_only: Annotated[bool, typer.Option(help="只重算暂定（无节假日数据）的期限")] = False,
+) -> None:
+    """按当前节假日表和时限策略重算在办工单的期限（加载新一年节假日后运行）。"""
+    from hotline.sla_config import reload
+    from hotline.workers.jobs import refresh_open_clocks
+
+    reload()
+    changed = refresh_open_clocks(only_provisional=provisional_only)
+    typer.echo(f"已重算，{changed} 张工单的期限有变化")
+
+
 @users_app.command("create")
 def users_create(
     username: Annotated[str, typer.Argument(help="登录名")],

@@ -227,6 +227,7 @@ STORIES: list[tuple[str, int]] = [
     ("emergency", 4), ("dispatched", 22), ("in_progress", 40), ("forwarded", 14),
     ("returned", 8), ("extension", 8), ("replied", 18), ("visited", 12), ("closed", 26),
     ("verifying", 5), ("rework", 6), ("supervised", 6), ("merged", 3), ("archived", 4),
+    ("due_soon", 8),
 ]
 
 
@@ -299,7 +300,12 @@ def _tell(
                                       reason="来电人称有人受伤，已转接应急专线"), 0.1)
         return ticket
     lead = units[lead_code]
-    step(agent, Dispatch(lead_unit_id=lead.id, category=category), 1)  # type: ignore[arg-type]
+    if story == "due_soon":
+        # A deadline given at dispatch (CQ §13(二)) that falls within the next working day.
+        due = now + timedelta(hours=rng.uniform(6, 30))
+        step(agent, Dispatch(lead_unit_id=lead.id, category=category, due_at=due), 1)  # type: ignore[arg-type]
+    else:
+        step(agent, Dispatch(lead_unit_id=lead.id, category=category), 1)  # type: ignore[arg-type]
     lead_actor = handler_of.get(lead.id) or manager_of.get(lead.id)  # type: ignore[arg-type]
     if lead_actor is None or story == "dispatched":
         return ticket
@@ -314,7 +320,7 @@ def _tell(
         step(lead_actor, Forward(to_unit_id=sub_actor.unit.id), 4)  # type: ignore[arg-type]
         step(sub_actor, Sign(), 6)
         holder = sub_actor
-    if story in ("in_progress", "forwarded"):
+    if story in ("in_progress", "forwarded", "due_soon"):
         return ticket
     if story == "extension":
         step(holder, RequestExtension(reason="需协调多个部门现场核查，申请延期。", add_working_days=5), 30)

@@ -118,3 +118,24 @@ def shared_data() -> Path:
     if not SHARED_DATA.exists():
         pytest.skip(f"shared data not found at {SHARED_DATA}")
     return SHARED_DATA
+
+
+REDIS_HOST = os.environ.get("HOTLINE_TEST_REDIS", "redis://127.0.0.1:6379")
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    """A real Redis database of this xdist worker's own, flushed before and after each test."""
+    from redis import Redis
+
+    worker = _worker()
+    index = 8 + (int(worker[2:]) % 7 if worker.startswith("gw") else 7)
+    url = f"{REDIS_HOST}/{index}"
+    conn = Redis.from_url(url)
+    try:
+        conn.flushdb()
+    except Exception as exc:  # pragma: no cover - the Makefile starts Redis
+        pytest.fail(f"Redis at {url} is not reachable: {exc}")
+    yield url
+    conn.flushdb()
+    conn.close()

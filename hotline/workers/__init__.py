@@ -1,0 +1,1 @@
+"""Background work: RQ jobs, the worker, and the periodic (cron) schedule."""
