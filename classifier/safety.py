@@ -64,7 +64,7 @@ EMERGENCY_RULES: list[_Rule] = [
         r"着火", r"起火", r"失火", r"火灾", r"火警", r"烧起来", r"燃起来", r"火势", r"大火",
         r"冒(?:黑|浓)?烟.{0,6}(?:火|烧)",
         r"浓烟",
-        r"火苗",
+        r"火苗", r"火星", r"救火", r"(?:还在|正在)(?:烧|冒烟)", r"烧焦", r"焦糊味",
         r"(?:房子|屋|车|楼|厨房|仓库|电瓶车|电动车)(?:子)?(?:烧|着)了",
     )),
     _Rule("gas_leak", "119", _rx(
@@ -81,31 +81,6 @@ EMERGENCY_RULES: list[_Rule] = [
         r"被困",
         r"卡住.{0,4}(?:出不来|动不了)", r"掉(?:进|到|下)?.{0,4}(?:井|坑|洞|下水道|化粪池)",
         r"(?:有人|人)掉下去了", r"电梯.{0,10}(?:关着|困着|卡着)",
-    )),
-    _Rule("medical", "120", _rx(
-        r"晕倒",
-        r"昏倒",
-        r"昏迷",
-        r"不省人事",
-        r"没(?:有)?(?:了)?(?:呼吸|心跳|意识)",
-        r"喘不(?:上|过)气",
-        r"心脏病(?:犯|发作)",
-        r"心梗",
-        r"脑梗",
-        r"中风",
-        r"抽搐",
-        r"口吐白沫",
-        r"大出血",
-        r"流了?很多血",
-        r"(?:血流|流血)不止",
-        r"(?:食物|煤气|一氧化碳|农药)?中毒",
-        r"(?:吃|喝)了?.{0,4}(?:农药|安眠药|老鼠药|百草枯)",
-        r"快不行了", r"摔(?:倒|伤)了?.{0,6}(?:起不来|动不了)", r"(?:要|快)生了", r"羊水破了",
-        r"(?:叫|打|需要)(?:个)?(?:救护车|120)",
-        r"受伤.{0,4}(?:严重|很重)",
-        r"骨折",
-        r"休克",
-        r"触电",
     )),
     _Rule("violence", "110", _rx(
         r"持刀",
@@ -145,7 +120,7 @@ EMERGENCY_RULES: list[_Rule] = [
         r"追尾",
         r"(?:被|把)?(?:车|汽车|货车|卡车|电动车|摩托车)?撞(?:了|伤|倒|飞)",
         r"撞人",
-        r"翻车", r"侧翻", r"肇事逃逸", r"撞车", r"连环撞",
+        r"翻车", r"侧翻", r"肇事逃逸", r"撞车", r"相撞", r"撞上", r"连环撞",
     )),
     _Rule("danger", "110", _rx(
         r"跳楼",
@@ -154,7 +129,6 @@ EMERGENCY_RULES: list[_Rule] = [
         r"自杀",
         r"寻短见",
         r"不想活",
-        r"割腕",
         r"溺水",
         r"落水",
         r"有人掉(?:进|到)?(?:河|湖|水)",
@@ -164,6 +138,31 @@ EMERGENCY_RULES: list[_Rule] = [
         r"坍塌", r"(?:要|快)塌了", r"(?:电线|高压线).{0,6}(?:掉|断|垂)(?:下来|了|在地上)", r"漏电",
         r"救命", r"危险.{0,4}(?:快|赶紧)",
     )),
+    _Rule("medical", "120", _rx(
+        r"晕倒",
+        r"昏倒",
+        r"昏迷",
+        r"不省人事",
+        r"没(?:有)?(?:了)?(?:呼吸|心跳|意识)",
+        r"喘不(?:上|过)气",
+        r"心脏病(?:犯|发作)",
+        r"心梗",
+        r"脑梗",
+        r"中风",
+        r"抽搐",
+        r"口吐白沫",
+        r"大出血",
+        r"流了?很多血",
+        r"(?:血流|流血)不止",
+        r"(?:食物|煤气|一氧化碳|农药)?中毒",
+        r"(?:吃|喝)了?.{0,4}(?:农药|安眠药|老鼠药|百草枯)",
+        r"快不行了", r"摔(?:倒|伤)了?.{0,6}(?:起不来|动不了)", r"(?:要|快)生了", r"羊水破了",
+        r"(?:叫|打|需要)(?:个)?(?:救护车|120)",
+        r"受伤.{0,4}(?:严重|很重)",
+        r"骨折", r"(?:头|脑袋)(?:磕|摔|撞|打)?破", r"(?:摔|滚)下来", r"从.{0,8}掉下来", r"割腕",
+        r"休克",
+        r"触电",
+    )),
 ]
 
 # Discount markers, checked in the trigger's own clause only.
@@ -172,7 +171,7 @@ _PAST = _rx(
     r"火(?:已经?)?(?:灭|熄)了", r"以前", r"之前", r"过去", r"曾经", r"发生过",
     r"(?:医保|保险)(?:能|可以)?(?:报|报销|理赔)", r"报销流程",
     r"(?:上|前)(?:个)?(?:月|周|星期|礼拜)",
-    r"(?:去|前)年",
+    r"(?:去|前)年", r"(?:昨|前)天", r"前几天",
     r"几(?:年|个月)前",
     r"那次",
     r"(?:事故|车祸)(?:已经?)?(?:处理|定责|结案)",
@@ -342,13 +341,13 @@ class SafetyDetector:
             score = min(1.0, 0.85 + 0.05 * len(triggers))
             return SafetyFinding("emergency", rule.service, rule.reason, None, triggers, score,
                                  list(dict.fromkeys(discounted)))
-        p, words = self._model_score(text)
-        if p >= self.model_threshold and not discounted:
-            # The model cannot tell which line; 110 dispatches the others (SH linkage).
-            return SafetyFinding("emergency", "110", "danger", None, words, p)
         for rule in NOT_ACCEPTED_RULES:
             hits = [m.group(0) for m in rule.pattern.finditer(text)]
             if hits:
                 return SafetyFinding("not_accepted", None, rule.reason, rule.referral,
                                      list(dict.fromkeys(hits)), 0.9, list(dict.fromkeys(discounted)))
+        p, words = self._model_score(text)
+        if p >= self.model_threshold and not discounted:
+            # The model cannot tell which line; 110 dispatches the others (SH linkage).
+            return SafetyFinding("emergency", "110", "danger", None, words, p)
         return SafetyFinding("none", score=round(p, 4), discounted=list(dict.fromkeys(discounted)))

