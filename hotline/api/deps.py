@@ -9,12 +9,12 @@ from typing import Annotated
 import jwt
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from hotline.clock import utcnow
 from hotline.db import get_engine
-from hotline.models import User
-from hotline.services.access import Actor, actor_for
+from hotline.models import Unit, User
+from hotline.services.access import Actor
 from hotline.services.errors import Forbidden, Unauthorized
 from hotline.settings import get_settings
 
@@ -58,10 +58,13 @@ def current_actor(
     token = token or request.cookies.get(COOKIE)
     if not token:
         raise Unauthorized("需要登录后访问")
-    user = session.get(User, _decode(token))
-    if user is None or not user.active:
+    row = session.exec(
+        select(User, Unit).join(Unit, col(Unit.id) == col(User.unit_id))
+        .where(User.id == _decode(token))
+    ).first()
+    if row is None or not row[0].active:
         raise Unauthorized("用户不存在或已停用", title="登录已失效")
-    return actor_for(session, user)
+    return Actor(user=row[0], unit=row[1])
 
 
 ActorDep = Annotated[Actor, Depends(current_actor)]

@@ -5,16 +5,22 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Body, Header, Query, status
+from fastapi import APIRouter, Body, Header, Query, Response, status
 from sqlmodel import Session
 
 from hotline.api.deps import ActorDep, SessionDep
 from hotline.clock import utcnow
 from hotline.ids import DbIdQuery
-from hotline.schemas import ActionInfo, TicketCreate, TicketDetail, TicketPage
+from hotline.schemas import ActionInfo, TicketCreate, TicketDetail, TicketPage, TicketSummary
 from hotline.services.access import Actor
 from hotline.services.errors import Forbidden, Invalid
-from hotline.services.tickets import TicketFilter, create_ticket, list_tickets, ticket_detail
+from hotline.services.tickets import (
+    TicketFilter,
+    create_ticket,
+    list_tickets,
+    ticket_detail,
+    ticket_summary,
+)
 from hotline.services.transitions import apply, facts_for, visible_ticket
 from hotline.workflow import ActionPayload, Status, allowed_actions
 
@@ -28,13 +34,16 @@ def _detail(session: Session, actor: Actor, number: str) -> TicketDetail:
     return ticket_detail(session, actor, number)
 
 
-@router.post("", response_model=TicketDetail, status_code=status.HTTP_201_CREATED,
-             summary="登记诉求（可同时做出处置决定）")
-def register(session: SessionDep, actor: ActorDep, data: TicketCreate) -> TicketDetail:
+@router.post("", response_model=TicketSummary, status_code=status.HTTP_201_CREATED,
+             summary="登记诉求（可同时做出处置决定）；返回工单编号与概要，详情见 Location")
+def register(session: SessionDep, actor: ActorDep, data: TicketCreate,
+             response: Response) -> TicketSummary:
     if not actor.hotline_side:
         raise Forbidden("只有话务员、督办人员可以登记工单")
     ticket = create_ticket(session, actor, data)
-    return _detail(session, actor, ticket.number)
+    session.flush()
+    response.headers["Location"] = f"/api/v1/tickets/{ticket.number}"
+    return ticket_summary(session, actor, ticket)
 
 
 @router.get("", response_model=TicketPage, summary="工单列表（按角色与单位范围）")

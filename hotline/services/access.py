@@ -44,24 +44,32 @@ def actor_for(session: Session, user: User) -> Actor:
     return Actor(user=user, unit=get_unit(session, user.unit_id))
 
 
-def subtree_filter(unit_path: str) -> ColumnElement[bool]:
-    """Tickets in which some unit of the subtree rooted at ``unit_path`` has a part."""
+def subtree_unit_ids(session: Session, unit_path: str) -> list[int]:
+    return list(session.exec(select(Unit.id).where(col(Unit.path).startswith(unit_path))).all())  # type: ignore[arg-type]
+
+
+def subtree_filter(session: Session, unit_path: str) -> ColumnElement[bool]:
+    """Tickets in which some unit of the subtree rooted at ``unit_path`` has a part.
+
+    The subtree's unit ids are resolved first (a few dozen at most), so the per-ticket probe is
+    one lookup on the (ticket_id, unit_id) index instead of a join with a LIKE.
+    """
+    ids = subtree_unit_ids(session, unit_path)
     return exists(
         select(TicketUnit.id)
-        .join(Unit, col(Unit.id) == col(TicketUnit.unit_id))
         .where(col(TicketUnit.ticket_id) == col(Ticket.id))
-        .where(col(Unit.path).startswith(unit_path))
+        .where(col(TicketUnit.unit_id).in_(ids))
     )
 
 
-def visibility_filter(actor: Actor) -> ColumnElement[bool] | None:
+def visibility_filter(session: Session, actor: Actor) -> ColumnElement[bool] | None:
     if actor.hotline_side:
         return None
-    return subtree_filter(actor.unit.path)
+    return subtree_filter(session, actor.unit.path)
 
 
 def can_see(session: Session, actor: Actor, ticket: Ticket) -> bool:
-    cond = visibility_filter(actor)
+    cond = visibility_filter(session, actor)
     if cond is None:
         return True
     return session.exec(select(Ticket.id).where(Ticket.id == ticket.id).where(cond)).first() is not None

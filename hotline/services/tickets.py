@@ -74,7 +74,7 @@ def create_ticket(
     session.add(ticket)
     session.flush()
     append_event(session, ticket, action="register", actor=actor, now=now, from_status=None,
-                 to_status=Status.registered,
+                 to_status=Status.registered, seq=1,
                  payload={"channel": ticket.channel, "request_type": ticket.request_type})
     if data.decision is not None:
         apply(session, actor, ticket, data.decision, now)
@@ -143,6 +143,12 @@ def summary(
         warning=clocks.warning_level(ticket, now), sla_provisional=ticket.sla_provisional,
         version=ticket.version,
     )
+
+
+def ticket_summary(
+    session: Session, actor: Actor, ticket: Ticket, now: datetime | None = None
+) -> TicketSummary:
+    return summary(ticket, actor, _UnitCache(session, {}), now or utcnow())
 
 
 def _rows(session: Session, model: Any, ticket_id: int) -> list[dict[str, Any]]:
@@ -219,7 +225,7 @@ def list_tickets(
 ) -> tuple[list[TicketSummary], int]:
     now = now or utcnow()
     stmt = select(Ticket)
-    cond = visibility_filter(actor)
+    cond = visibility_filter(session, actor)
     if cond is not None:
         stmt = stmt.where(cond)
     if flt.status:
@@ -228,7 +234,7 @@ def list_tickets(
         unit = session.get(Unit, flt.unit_id)
         if unit is None:
             raise Invalid(f"单位 {flt.unit_id} 不存在", title="单位不存在")
-        stmt = stmt.where(subtree_filter(unit.path))
+        stmt = stmt.where(subtree_filter(session, unit.path))
     if flt.overdue is True or flt.warning == "overdue":
         stmt = stmt.where(col(Ticket.next_due_at) < now)
     elif flt.warning == "at_risk":

@@ -102,14 +102,17 @@ def facts_for(session: Session, actor: Actor, ticket: Ticket, now: datetime) -> 
 def append_event(
     session: Session, ticket: Ticket, *, action: str, actor: Actor | None, now: datetime,
     from_status: str | None, to_status: str | None, reason: str | None = None,
-    payload: dict[str, Any] | None = None,
+    payload: dict[str, Any] | None = None, seq: int | None = None,
 ) -> TicketEvent:
-    seq = session.exec(
-        select(func.coalesce(func.max(TicketEvent.seq), 0)).where(TicketEvent.ticket_id == ticket.id)
-    ).one()
+    """Append one history row; ``seq`` may be given when known (1 for a new ticket)."""
+    if seq is None:
+        seq = int(session.exec(
+            select(func.coalesce(func.max(TicketEvent.seq), 0))
+            .where(TicketEvent.ticket_id == ticket.id)
+        ).one()) + 1
     event = TicketEvent(
         ticket_id=ticket.id,  # type: ignore[arg-type]
-        seq=int(seq) + 1,
+        seq=seq,
         action=action,
         from_status=from_status,
         to_status=to_status,

@@ -98,7 +98,7 @@ def test_me_and_admin_crud(client: TestClient, headers: object, city: object) ->
     h = headers("admin")  # type: ignore[operator]
     me = client.get("/api/v1/me", headers=h).json()
     assert me["role"] == "admin" and me["unit_kind"] == "hotline"
-    hl = [u for u in client.get("/api/v1/units", headers=h).json() if u["kind"] == "hotline"][0]
+    hl = next(u for u in client.get("/api/v1/units", headers=h).json() if u["kind"] == "hotline")
     r = client.post("/api/v1/units", headers=h, json={"code": "NH-NEW", "name": "新区街道",
                                                       "kind": "street", "parent_id": hl["id"]})
     assert r.status_code == 201 and r.json()["path"].startswith(hl["path"])

@@ -71,8 +71,8 @@ def test_phone_masking_by_role_and_unit(api: Api, city: City, client: TestClient
     full = {"agent", "supervisor", "donghua"}  # hotline side and the lead unit
     for user in ("agent", "supervisor", "donghua", "donghua_mgr", "dongcheng"):
         detail = api.get(user, street)
-        listed = [t for t in client.get("/api/v1/tickets", headers=headers(user)).json()["items"]
-                  if t["number"] == street][0]
+        listed = next(t for t in client.get("/api/v1/tickets", headers=headers(user)).json()["items"]
+                  if t["number"] == street)
         unit_is_lead = user in ("donghua", "donghua_mgr")
         if user in full or unit_is_lead:
             assert detail["caller_phone"] == PHONE and listed["caller_phone"] == PHONE
