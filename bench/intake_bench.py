@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import threading
@@ -34,17 +33,18 @@ SCHEMA = "bench"
 
 def pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def prepare_schema() -> None:
     os.environ.update(HOTLINE_DATABASE_URL=PG, HOTLINE_DATABASE_SCHEMA=SCHEMA,
                       HOTLINE_DEMO_MODE="true")
+    from sqlmodel import Session
+
     from hotline.db import make_engine
     from hotline.migrate import upgrade
     from hotline.seed import seed_units_and_users
     from hotline.settings import Settings
-    from sqlmodel import Session
 
     admin = make_engine(Settings(database_url=PG))
     with admin.begin() as conn:
@@ -177,11 +177,12 @@ LATERAL (SELECT now() - (g % 1095) * interval '1 day' - (g % 86400) * interval '
 
 def overdue_query(rows: int, repeats: int = 50) -> dict[str, float]:
     os.environ.update(HOTLINE_DATABASE_URL=PG, HOTLINE_DATABASE_SCHEMA=SCHEMA)
+    from sqlmodel import Session, select
+
     from hotline import db, settings
     from hotline.models import Unit, User
     from hotline.services.access import actor_for
     from hotline.services.tickets import TicketFilter, list_tickets
-    from sqlmodel import Session, select
 
     settings.get_settings.cache_clear()
     db.get_engine.cache_clear()
