@@ -43,6 +43,21 @@ class Settings(BaseSettings):
     )
     sla_policy_file: Path | None = Field(default=None, description="TOML deadline policies")
     sla_policy_name: str = "default"
+    escalate_after: str = Field(
+        default="2wd", description="overdue this long (sla duration) → escalate to the next level"
+    )
+    rework_escalation_count: int = Field(default=3, description="reworks that escalate supervision")
+    scan_interval_seconds: int = Field(default=60, description="SLA scan period")
+    embedded_jobs: bool = Field(
+        default=True, description="without Redis, run the periodic jobs on a timer in the server"
+    )
+    notify_webhook_url: str | None = Field(
+        default=None, description="POST every notification here as JSON (Idempotency-Key)"
+    )
+    notify_webhook_secret: str | None = Field(default=None, description="HMAC key for webhooks")
+    sms_gateway_url: str | None = Field(default=None, description="SMS gateway endpoint")
+    sms_api_key: str | None = Field(default=None, description="SMS gateway credential")
+    sms_sign_name: str | None = Field(default=None, description="SMS signature (签名)")
     content_max_chars: int = Field(default=4000, description="longest accepted request text")
     model_dir: Path = Field(default=Path("var/models"), description="classifier registry root")
     log_level: str = "info"

@@ -218,6 +218,7 @@ class Visit(_Payload):
     action: Literal["visit"] = "visit"
     rating: Rating
     comment: str | None = Field(default=None, max_length=2000)
+    resolved: bool | None = Field(default=None, description="来电人认为问题是否已解决（解决率）")
     counts_for_satisfaction: bool = Field(
         default=True, description="行政调解类、执法办案类事项不参与满意率 (CQ §14)"
     )

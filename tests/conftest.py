@@ -22,6 +22,7 @@ PG_URL = os.environ.get("HOTLINE_TEST_PG_URL", "postgresql+psycopg://postgres@12
 
 # Tests never touch the developer's ./var database or a real secret.
 os.environ.setdefault("HOTLINE_DEMO_MODE", "true")
+os.environ.setdefault("HOTLINE_EMBEDDED_JOBS", "false")  # tests run jobs explicitly
 
 
 def _worker() -> str:

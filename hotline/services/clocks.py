@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 import sla
 from hotline.clock import as_utc
 from hotline.models import Ticket, TicketEvent
+from hotline.settings import get_settings
 from hotline.sla_config import get_calendar, get_policy
 
 # hotline action → sla timeline kind (CQ §13, §14). Actions not listed do not touch clocks.
@@ -85,18 +86,47 @@ def load_events(session: Session, ticket_id: int) -> list[TicketEvent]:
     )
 
 
-def refresh(ticket: Ticket, events: Sequence[TicketEvent], now: datetime) -> dict[str, sla.ClockStatus]:
-    """Recompute every clock and store the due times the lists filter and sort on."""
+def refresh(
+    ticket: Ticket, events: Sequence[TicketEvent], now: datetime
+) -> dict[str, sla.ClockStatus]:
+    """Recompute every clock and store what the lists and the SLA scan filter and sort on."""
     clocks = compute(ticket, events, now)
     transfer, ret, close = clocks.get("transfer"), clocks.get("return"), clocks.get("close")
     ticket.transfer_due_at = transfer.due if transfer else None
     ticket.return_due_at = ret.due if ret else None
     ticket.close_due_at = close.due if close else None
-    open_clocks = [c for c in clocks.values() if c.open]
-    ticket.next_due_at = min((c.due for c in open_clocks), default=None)
+    open_clocks = sorted((c for c in clocks.values() if c.open), key=lambda c: c.due)
+    first = open_clocks[0] if open_clocks else None
+    ticket.next_due_at = first.due if first else None
+    ticket.next_clock = first.name if first else None
     ticket.next_at_risk_at = min((c.at_risk_at for c in open_clocks), default=None)
+    ticket.next_escalate_at = escalate_at(first.due) if first else None
+    # The scan looks at the ticket again from its first threshold on (supervision/escalation.py).
+    ticket.scan_next_at = ticket.next_at_risk_at
     ticket.sla_provisional = any(c.provisional for c in clocks.values())
     return clocks
+
+
+def escalate_at(due: datetime) -> datetime:
+    """Still overdue this long after the due → the next level (settings.escalate_after)."""
+    policy = get_policy()
+    delay = sla.Duration.parse(get_settings().escalate_after)
+    rule = sla.CountingRule(start_day_counts=False, end_at=policy.rule.end_at)
+    return sla.deadline_after(get_calendar(), due, delay, rule).due
+
+
+def act_facts(action: str, clock_map: dict[str, sla.ClockStatus], now: datetime) -> dict[str, object]:
+    """What the metrics need to know about an act, judged by the clocks at that moment."""
+    if action == "sign" and (transfer := clock_map.get("transfer")) is not None:
+        return {"on_time": transfer.state == "met"}
+    if action == "reply" and (close := clock_map.get("close")) is not None:
+        taken = get_calendar().working_days_between(
+            close.started_at.astimezone(sla.SHANGHAI).date(), now.astimezone(sla.SHANGHAI).date())
+        return {"on_time": close.state == "met", "working_days_taken": taken,
+                "due_at": close.due.isoformat()}
+    if action == "return" and (ret := clock_map.get("return")) is not None:
+        return {"within_window": ret.state != "breached"}
+    return {}
 
 
 def warning_level(ticket: Ticket, now: datetime) -> str:

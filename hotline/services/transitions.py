@@ -326,9 +326,10 @@ def _visit(s: Session, a: Actor, t: Ticket, p: Any, now: datetime):  # type: ign
                     .where(ReturnVisit.ticket_id == t.id)).one()
     s.add(ReturnVisit(ticket_id=t.id, round=int(rounds) + 1, rating=str(p.rating),  # type: ignore[arg-type]
                       comment=p.comment, counts_for_satisfaction=p.counts_for_satisfaction,
-                      visited_by_id=a.id, at=now))
-    return p.comment, {"rating": str(p.rating), "round": int(rounds) + 1,
-                       "counts_for_satisfaction": p.counts_for_satisfaction}
+                      resolved=p.resolved, unit_id=t.holder_unit_id, visited_by_id=a.id, at=now))
+    return p.comment, {"rating": str(p.rating), "round": int(rounds) + 1, "resolved": p.resolved,
+                       "counts_for_satisfaction": p.counts_for_satisfaction,
+                       "unit_id": t.holder_unit_id}
 
 
 def _last_visit(s: Session, t: Ticket) -> ReturnVisit:
@@ -465,9 +466,16 @@ def _perform(
     after = transition.next_state(before, payload)
     ticket.status = after
     ticket.updated_at = now
-    append_event(session, ticket, action=payload.action, actor=actor, now=now,
-                 from_status=before, to_status=after, reason=reason, payload=event_payload)
-    clock_map = clocks.refresh(ticket, clocks.load_events(session, ticket.id), now)  # type: ignore[arg-type]
+    history = clocks.load_events(session, ticket.id)  # type: ignore[arg-type]
+    event = TicketEvent(ticket_id=ticket.id, seq=(history[-1].seq if history else 0) + 1,  # type: ignore[arg-type]
+                        action=payload.action, from_status=before, to_status=after,
+                        actor_id=actor.id, actor_unit_id=actor.unit.id, reason=reason,
+                        payload=event_payload, at=now)
+    clock_map = clocks.refresh(ticket, [*history, event], now)
+    # Facts frozen at the moment of the act, for the unit metrics (docs/METRICS.md).
+    event.payload = {**event_payload, **clocks.act_facts(payload.action, clock_map, now)}
+    session.add(event)
+    session.flush()
     if payload.action == "approve_extension":
         # CQ §13(三): the caller is told the progress and the new deadline.
         close = clock_map.get("close")
@@ -479,6 +487,7 @@ def _perform(
             session.add(req)
         append_event(session, ticket, action="caller_notified", actor=actor, now=now,
                      from_status=after, to_status=after, reason="延期情况告知来电人",
-                     payload={"new_due_at": new_due, "extension_id": ext_id})
+                     payload={"new_due_at": new_due, "extension_id": ext_id},
+                     seq=event.seq + 1)
     session.add(ticket)
     session.flush()
