@@ -1,1 +1,116 @@
-"""integrations package."""
+"""The 12345 ⇄ 110 (119, 120, 122, utility hotlines) bridge: messages, signing, HTTP client,
+back-off, status merging, linkage figures and a simulated 110 platform (SH, 沪府办发〔2023〕5号).
+
+Pure plus httpx: nothing here knows the database or imports ``hotline``. The application
+composes it — an outbox row per message, a relay job calling ``send``, an inbound webhook
+calling ``verify`` and ``PeerConfig.decode``, and ``apply_feedback`` on every callback.
+"""
+
+from integrations.backoff import is_dead, next_attempt_delay
+from integrations.client import SendResult, SendStatus, classify, send
+from integrations.figures import LinkageFigures, LinkRecord, linkage_figures, linkage_figures_by_peer
+from integrations.messages import (
+    FEEDBACK_KINDS,
+    PAYLOAD_MODELS,
+    SCHEMA_VERSION,
+    TRANSFER_KINDS,
+    Accepted,
+    Ack,
+    Closed,
+    Dispatched,
+    Envelope,
+    MessageError,
+    MessageKind,
+    OnSite,
+    PoliceOrder,
+    Rejected,
+    Result,
+    TicketTransfer,
+    parse_envelope,
+)
+from integrations.peers import (
+    EXAMPLE_PEERS_PATH,
+    MessageMapping,
+    PeerConfig,
+    PeerConfigError,
+    load_peers,
+    load_peers_from_env,
+)
+from integrations.schemas import json_schemas, write_schemas
+from integrations.signing import (
+    IDEMPOTENCY_HEADER,
+    PEER_HEADER,
+    REPLAYED_HEADER,
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    BadSignatureError,
+    FutureTimestampError,
+    MalformedHeaderError,
+    MissingHeaderError,
+    SignatureError,
+    StaleTimestampError,
+    TimestampError,
+    Verified,
+    sign,
+    verify,
+)
+from integrations.status import FINAL, LinkState, LinkStatus, apply_feedback, merge_status, status_for
+
+__all__ = [
+    "EXAMPLE_PEERS_PATH",
+    "FEEDBACK_KINDS",
+    "FINAL",
+    "IDEMPOTENCY_HEADER",
+    "PAYLOAD_MODELS",
+    "PEER_HEADER",
+    "REPLAYED_HEADER",
+    "SCHEMA_VERSION",
+    "SIGNATURE_HEADER",
+    "TIMESTAMP_HEADER",
+    "TRANSFER_KINDS",
+    "Accepted",
+    "Ack",
+    "BadSignatureError",
+    "Closed",
+    "Dispatched",
+    "Envelope",
+    "FutureTimestampError",
+    "LinkRecord",
+    "LinkState",
+    "LinkStatus",
+    "LinkageFigures",
+    "MalformedHeaderError",
+    "MessageError",
+    "MessageKind",
+    "MessageMapping",
+    "MissingHeaderError",
+    "OnSite",
+    "PeerConfig",
+    "PeerConfigError",
+    "PoliceOrder",
+    "Rejected",
+    "Result",
+    "SendResult",
+    "SendStatus",
+    "SignatureError",
+    "StaleTimestampError",
+    "TicketTransfer",
+    "TimestampError",
+    "Verified",
+    "apply_feedback",
+    "classify",
+    "is_dead",
+    "json_schemas",
+    "linkage_figures",
+    "linkage_figures_by_peer",
+    "load_peers",
+    "load_peers_from_env",
+    "merge_status",
+    "next_attempt_delay",
+    "parse_envelope",
+    "send",
+    "sign",
+    "status_for",
+    "verify",
+    "write_schemas",
+]

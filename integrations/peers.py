@@ -1,0 +1,254 @@
+"""Peer platforms (110, 119, 120, 122, utility hotlines) and how to talk to each.
+
+SH 二(一)5 extends the linkage from 110 to "119、120 等紧急热线和水电气等公共事业服务热线", so
+one connector serves them all; what differs per peer is data: where it listens, the shared
+secrets, timeouts, how hard to retry, and the names it uses on the wire (110 systems say
+接警单号 where we say ``alarm_number``). The rename map is applied on serialisation and undone
+on parsing, so the rest of the code only ever sees our own field names.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tomllib
+from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any, Self
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+
+from integrations.messages import (
+    PAYLOAD_MODELS,
+    Ack,
+    Envelope,
+    MessageError,
+    MessageKind,
+    PeerCode,
+    describe_errors,
+    parse_envelope,
+)
+
+EXAMPLE_PEERS_PATH = Path(__file__).with_name("peers.example.toml")
+ENV_PREFIX = "HOTLINE_PEER__"
+ENV_FILE = "HOTLINE_PEERS_FILE"
+
+
+@cache
+def known_field_names() -> frozenset[str]:
+    """Every field name that appears in our messages: the only keys a mapping may rename."""
+    names: set[str] = set()
+    for model in (Envelope, Ack, *PAYLOAD_MODELS.values()):
+        names.update(model.model_fields)
+    return frozenset(names)
+
+
+def _rename_keys(value: Any, names: Mapping[str, str], foreign: Mapping[str, str] | None = None) -> Any:
+    """Rename dict keys throughout a JSON tree; a key in ``foreign`` (a name that must not be on
+    this wire) is an error, so a peer sending our names instead of its own is refused."""
+    if isinstance(value, dict):
+        out = {}
+        for k, v in value.items():
+            if foreign and k in foreign:
+                raise MessageError([f"{k}: not a field of the peer's format (it calls it {foreign[k]!r})"])
+            out[names.get(k, k)] = _rename_keys(v, names, foreign)
+        return out
+    if isinstance(value, list):
+        return [_rename_keys(v, names, foreign) for v in value]
+    return value
+
+
+class MessageMapping(BaseModel):
+    """Our kind and field names → the peer's; must be one-to-one so it can be undone."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kinds: dict[str, str] = Field(default_factory=dict, description="our kind → the peer's")
+    fields: dict[str, str] = Field(default_factory=dict, description="our field name → the peer's")
+
+    @field_validator("kinds")
+    @classmethod
+    def _known_kinds(cls, v: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(set(v) - {k.value for k in MessageKind})
+        if unknown:
+            raise ValueError(f"unknown message kinds {unknown}")
+        return v
+
+    @field_validator("fields")
+    @classmethod
+    def _known_fields(cls, v: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(set(v) - known_field_names())
+        if unknown:
+            raise ValueError(f"unknown field names {unknown} (typo?)")
+        return v
+
+    @model_validator(mode="after")
+    def _one_to_one(self) -> Self:
+        for label, mapping, ours in (
+            ("kinds", self.kinds, {k.value for k in MessageKind}),
+            ("fields", self.fields, known_field_names()),
+        ):
+            values = list(mapping.values())
+            dupes = sorted({x for x in values if values.count(x) > 1})
+            if dupes:
+                raise ValueError(f"{label}: several of ours map to {dupes}")
+            # A peer name equal to one of our names that stays unmapped could not be undone.
+            clash = sorted(x for x in values if x in ours and x not in mapping)
+            if clash:
+                raise ValueError(f"{label}: peer names {clash} collide with our unmapped names")
+        return self
+
+    def encode(self, document: dict[str, Any]) -> dict[str, Any]:
+        """Our JSON document (``Envelope.model_dump(mode="json")``) → the peer's wire form."""
+        out = _rename_keys(document, self.fields)
+        kind_key = self.fields.get("kind", "kind")
+        if kind_key in out:
+            out[kind_key] = self.kinds.get(out[kind_key], out[kind_key])
+        return out
+
+    def decode(self, document: dict[str, Any]) -> dict[str, Any]:
+        """The peer's wire form → our field and kind names (the inverse of ``encode``)."""
+        kind_key = self.fields.get("kind", "kind")
+        if kind_key in document:
+            kind = document[kind_key]
+            if kind in self.kinds and kind not in self.kinds.values():
+                raise MessageError([f"kind: {kind!r} is not the peer's name (it says {self.kinds[kind]!r})"])
+            back = {v: k for k, v in self.kinds.items()}
+            document = {**document, kind_key: back.get(kind, kind)}
+        foreign = {k: v for k, v in self.fields.items() if k not in self.fields.values()}
+        return _rename_keys(document, {v: k for k, v in self.fields.items()}, foreign)
+
+    def dump(self, envelope: Envelope) -> bytes:
+        """The exact bytes to sign and send: the envelope in the peer's names, compact UTF-8 JSON."""
+        doc = self.encode(envelope.model_dump(mode="json"))
+        return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
+
+    def parse(self, body: bytes | str) -> Envelope:
+        """The peer's bytes → our envelope; raises ``MessageError`` with one line per problem."""
+        try:
+            doc = json.loads(body)
+        except ValueError as exc:
+            raise MessageError([f"(message): not JSON: {exc}"]) from None
+        if not isinstance(doc, dict):
+            raise MessageError(["(message): expected a JSON object"])
+        return parse_envelope(self.decode(doc))
+
+
+class PeerConfig(BaseModel):
+    """One peer platform as seen from our side.
+
+    ``secret`` signs what we send; ``inbound_secret`` verifies what the peer sends us (each side
+    signs with its own secret, so a leaked copy on one side cannot forge the other's messages);
+    when it is not set the one secret serves both ways.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    code: PeerCode
+    name: str = Field(min_length=1, max_length=64)
+    base_url: str = Field(pattern=r"^https?://[^\s/]+(/\S*)?$")
+    inbound_path: str = Field(default="/api/v1/inbound", pattern=r"^(/\S*)?$")
+    secret: SecretStr
+    inbound_secret: SecretStr | None = None
+    timeout_s: float = Field(default=10.0, gt=0, le=300, description="read/write/pool timeout")
+    connect_timeout_s: float = Field(default=3.0, gt=0, le=60)
+    max_attempts: int = Field(default=8, ge=1, le=100, description="after this many tries: dead")
+    message_mapping: MessageMapping = Field(default_factory=MessageMapping)
+
+    @field_validator("secret", "inbound_secret")
+    @classmethod
+    def _not_blank(cls, v: SecretStr | None) -> SecretStr | None:
+        if v is not None and not v.get_secret_value().strip():
+            raise ValueError("secret must not be blank")
+        return v
+
+    @property
+    def url(self) -> str:
+        """Where envelopes for this peer are POSTed."""
+        return self.base_url.rstrip("/") + self.inbound_path if self.inbound_path else self.base_url
+
+    def evolve(self, **changes: Any) -> PeerConfig:
+        """A validated copy with some fields changed (``model_copy`` would skip validation)."""
+        return PeerConfig.model_validate({**dict(self), **changes})
+
+    def signing_secret(self) -> str:
+        return self.secret.get_secret_value()
+
+    def verifying_secret(self) -> str:
+        return (self.inbound_secret or self.secret).get_secret_value()
+
+    def encode(self, envelope: Envelope) -> bytes:
+        """The exact bytes to sign and send to this peer."""
+        return self.message_mapping.dump(envelope)
+
+    def decode(self, body: bytes | str) -> Envelope:
+        """Parse bytes this peer sent; raises ``MessageError`` when invalid."""
+        return self.message_mapping.parse(body)
+
+
+class PeerConfigError(ValueError):
+    """A peers file or environment that does not describe valid peers; says which one."""
+
+
+def _build(entries: Mapping[str, Mapping[str, Any]], source: str) -> dict[str, PeerConfig]:
+    from pydantic import ValidationError
+
+    peers: dict[str, PeerConfig] = {}
+    for key, entry in entries.items():
+        data = {"code": key, **entry}
+        try:
+            peer = PeerConfig.model_validate(data)
+        except ValidationError as exc:
+            raise PeerConfigError(f"{source}: peer {key!r}: " + "; ".join(describe_errors(exc))) from None
+        if peer.code in peers:
+            raise PeerConfigError(f"{source}: peer {peer.code!r} given twice")
+        peers[peer.code] = peer
+    return peers
+
+
+def load_peers(path: Path | str) -> dict[str, PeerConfig]:
+    """Peers from a TOML (``[peers.110]`` tables) or JSON (``{"peers": {"110": {...}}}``) file."""
+    path = Path(path)
+    raw = path.read_bytes()
+    doc = json.loads(raw) if path.suffix.lower() == ".json" else tomllib.loads(raw.decode("utf-8"))
+    entries = doc.get("peers") if isinstance(doc, dict) else None
+    if not isinstance(entries, dict):
+        raise PeerConfigError(f"{path}: expected a 'peers' table keyed by peer code")
+    return _build(entries, str(path))
+
+
+def load_peers_from_env(environ: Mapping[str, str] | None = None) -> dict[str, PeerConfig]:
+    """Peers from the environment: ``HOTLINE_PEERS_FILE`` first, then per-field overrides.
+
+    ``HOTLINE_PEER__110__BASE_URL=http://…`` sets one field of peer ``110`` (double
+    underscores because codes and field names contain single ones); ``…__MESSAGE_MAPPING`` takes
+    JSON. Containers get secrets from the environment without writing them to a file.
+    """
+    environ = os.environ if environ is None else environ
+    entries: dict[str, dict[str, Any]] = {}
+    if environ.get(ENV_FILE):
+        base = load_peers(environ[ENV_FILE])
+        entries = {
+            code: {
+                **peer.model_dump(exclude={"secret", "inbound_secret"}),
+                "secret": peer.signing_secret(),
+                **({"inbound_secret": peer.inbound_secret.get_secret_value()} if peer.inbound_secret else {}),
+            }
+            for code, peer in base.items()
+        }
+    for name, value in environ.items():
+        if not name.startswith(ENV_PREFIX):
+            continue
+        code, sep, field = name[len(ENV_PREFIX):].partition("__")
+        if not sep or not code or not field:
+            raise PeerConfigError(f"{name}: expected {ENV_PREFIX}<CODE>__<FIELD>")
+        field = field.lower()
+        parsed: Any = value
+        if field == "message_mapping":
+            try:
+                parsed = json.loads(value)
+            except ValueError as exc:
+                raise PeerConfigError(f"{name}: not JSON: {exc}") from None
+        entries.setdefault(code.lower(), {})[field] = parsed
+    return _build(entries, "environment")
