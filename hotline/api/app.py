@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -18,6 +20,8 @@ from hotline.clock import local, utcnow
 from hotline.db import get_engine
 from hotline.settings import get_settings
 from hotline.sla_config import get_calendar
+from hotline.workers import embedded
+from hotline.workers.embedded import EmbeddedScheduler
 
 WEB = Path(__file__).resolve().parent.parent / "web"
 templates = Jinja2Templates(directory=str(WEB / "templates"))
@@ -37,7 +41,17 @@ def calendar_health() -> dict[str, Any]:
 def create_app() -> FastAPI:
     settings = get_settings()
     settings.check_safe()
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        jobs = EmbeddedScheduler() if embedded.enabled() else None
+        if jobs:
+            jobs.start()
+        yield
+        if jobs:
+            jobs.stop()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="12345 热线工单 API",
         version=__version__,
         description="登记、派单、办理、回访与时限管理。错误均为 RFC 9457 problem details。",

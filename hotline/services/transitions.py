@@ -33,6 +33,7 @@ from hotline.services import clocks
 from hotline.services.access import Actor, can_see
 from hotline.services.errors import Conflict, Forbidden, Invalid, NotFound, VersionConflict
 from hotline.services.units import get_unit, hotline_unit, is_ancestor, require_units
+from hotline.settings import get_settings
 from hotline.sla_config import get_calendar, get_policy
 from hotline.workflow import (
     BY_ACTION,
@@ -472,6 +473,8 @@ def _perform(
                         actor_id=actor.id, actor_unit_id=actor.unit.id, reason=reason,
                         payload=event_payload, at=now)
     clock_map = clocks.refresh(ticket, [*history, event], now)
+    if payload.action == "rework" and ticket.rework_count >= get_settings().rework_escalation_count:
+        ticket.scan_next_at = now  # the next scan escalates the supervision (CQ §14, §15)
     # Facts frozen at the moment of the act, for the unit metrics (docs/METRICS.md).
     event.payload = {**event_payload, **clocks.act_facts(payload.action, clock_map, now)}
     session.add(event)

@@ -48,3 +48,25 @@ def refresh_open_clocks(now: datetime | None = None, *, only_provisional: bool =
                     session.add(ticket)
             session.commit()
             last_id = batch[-1].id  # type: ignore[assignment]
+
+
+def sla_scan(full: bool = False, now: datetime | None = None) -> dict[str, object]:
+    """The SLA scan as a job: one transaction; safe to run twice or to kill half way."""
+    from hotline.supervision.scan import scan
+
+    now = now or utcnow()
+    with Session(get_engine(), expire_on_commit=False) as session:
+        result = scan(session, now, full=full)
+        session.commit()
+    return {"scan_id": result.scan_id, "candidates": result.candidates, "fired": result.fired,
+            "notifications": result.notifications}
+
+
+def deliver_notifications(now: datetime | None = None) -> dict[str, int]:
+    """Push pending notifications to the configured webhook (at least once, keyed)."""
+    from hotline.supervision.channels import deliver_webhooks
+
+    with Session(get_engine(), expire_on_commit=False) as session:
+        counts = deliver_webhooks(session, now or utcnow())
+        session.commit()
+    return counts

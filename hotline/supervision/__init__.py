@@ -1,0 +1,1 @@
+"""Supervision (督办): the SLA scan, notifications, supervisors' lists, metrics and anomaly alerts."""

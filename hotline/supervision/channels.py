@@ -1,0 +1,89 @@
+"""Notification channels. The in-app inbox is the ``notifications`` table itself; the webhook
+channel delivers the same rows to an HTTP endpoint (at-least-once, deduplicated by the
+receiver through ``Idempotency-Key``); SMS is an interface a deployment plugs a gateway into.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from datetime import datetime, timedelta
+from typing import Protocol
+
+import httpx
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from hotline.models import Notification, Ticket
+from hotline.settings import Settings, get_settings
+
+MAX_ATTEMPTS = 8
+
+
+class SmsGateway(Protocol):
+    """Settings: HOTLINE_SMS_GATEWAY_URL, HOTLINE_SMS_API_KEY, HOTLINE_SMS_SIGN_NAME.
+
+    An implementation sends ``text`` to ``phone`` and raises on failure; the carrier's
+    templates (模板) and signature (签名) are the deployment's business.
+    """
+
+    def send(self, phone: str, text: str) -> None: ...
+
+
+def backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(3600, 15 * 2 ** max(0, attempts - 1)))
+
+
+def webhook_body(n: Notification, number: str | None) -> bytes:
+    return json.dumps({
+        "id": n.id, "kind": n.kind, "title": n.title, "body": n.body, "ticket": number,
+        "unit_id": n.unit_id, "role": n.role or None, "created_at": n.created_at.isoformat(),
+    }, ensure_ascii=False).encode("utf-8")
+
+
+def deliver_webhooks(session: Session, now: datetime, *, settings: Settings | None = None,
+                     client: httpx.Client | None = None, limit: int = 200) -> dict[str, int]:
+    """Send pending notifications to the webhook; the caller commits. Returns counts by outcome."""
+    settings = settings or get_settings()
+    counts = {"delivered": 0, "retry": 0, "dead": 0}
+    if not settings.notify_webhook_url:
+        return counts
+    stmt = (select(Notification, Ticket.number)
+            .outerjoin(Ticket, col(Ticket.id) == col(Notification.ticket_id))
+            .where(Notification.webhook_state == "pending")
+            .where(col(Notification.webhook_next_at) <= now)
+            .order_by(col(Notification.id)).limit(limit))
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True, of=Notification)  # type: ignore[arg-type]
+    rows = session.execute(stmt).all()
+    own = client is None
+    client = client or httpx.Client(timeout=httpx.Timeout(5.0, connect=2.0))
+    try:
+        for n, number in rows:
+            body = webhook_body(n, number)
+            headers = {"Content-Type": "application/json", "Idempotency-Key": f"notification-{n.id}"}
+            if settings.notify_webhook_secret:
+                ts = str(int(now.timestamp()))
+                mac = hmac.new(settings.notify_webhook_secret.encode(), ts.encode() + b"\n" + body,
+                               hashlib.sha256).hexdigest()
+                headers |= {"X-Hotline-Timestamp": ts, "X-Hotline-Signature": mac}
+            try:
+                ok = client.post(settings.notify_webhook_url, content=body, headers=headers).is_success
+            except httpx.HTTPError:
+                ok = False
+            n.webhook_attempts += 1
+            if ok:
+                n.webhook_state, n.webhook_next_at = "delivered", None
+                counts["delivered"] += 1
+            elif n.webhook_attempts >= MAX_ATTEMPTS:
+                n.webhook_state, n.webhook_next_at = "dead", None
+                counts["dead"] += 1
+            else:
+                n.webhook_next_at = now + backoff(n.webhook_attempts)
+                counts["retry"] += 1
+            session.add(n)
+    finally:
+        if own:
+            client.close()
+    return counts
