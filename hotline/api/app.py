@@ -15,7 +15,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import text
 
 from hotline import __version__
-from hotline.api import admin, auth, problems, public, tickets
+from hotline.api import admin, auth, problems, public, supervision, tickets
 from hotline.clock import local, utcnow
 from hotline.db import get_engine
 from hotline.settings import get_settings
@@ -58,7 +58,8 @@ def create_app() -> FastAPI:
         openapi_url="/openapi.json",
     )
     problems.install(app)
-    for router in (auth.router, tickets.router, admin.router, public.router):
+    for router in (auth.router, tickets.router, admin.router, public.router, supervision.router,
+                   supervision.inbox_router):
         app.include_router(router, prefix="/api/v1")
     app.mount("/static", StaticFiles(directory=str(WEB / "static")), name="static")
 

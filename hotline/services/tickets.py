@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import or_
+from sqlalchemy import Select, or_
 from sqlmodel import Session, col, func, select
 
 import sla
-from hotline.clock import utcnow
+from hotline.clock import SHANGHAI, local, utcnow
 from hotline.models import (
     AssignmentRole,
     ExtensionRequest,
@@ -51,6 +51,7 @@ from hotline.services.transitions import (
     visible_ticket,
 )
 from hotline.settings import get_settings
+from hotline.sla_config import get_calendar
 from hotline.workflow import ACTION_LABELS, STATUS_LABELS, Status, allowed_actions
 
 CLOCK_LABELS = {"transfer": "流转时限", "return": "退单时限", "close": "办结时限"}
@@ -217,13 +218,11 @@ class TicketFilter:
     created_from: datetime | None = None
     created_to: datetime | None = None
     phone: str | None = None
+    min_overdue_days: int | None = None
 
 
-def list_tickets(
-    session: Session, actor: Actor, flt: TicketFilter, *, page: int = 1, page_size: int = 50,
-    now: datetime | None = None,
-) -> tuple[list[TicketSummary], int]:
-    now = now or utcnow()
+def filtered(session: Session, actor: Actor, flt: TicketFilter, now: datetime) -> Select[Any]:
+    """The tickets this actor may see that match the filter (shared by lists, board, exports)."""
     stmt = select(Ticket)
     cond = visibility_filter(session, actor)
     if cond is not None:
@@ -239,12 +238,20 @@ def list_tickets(
         stmt = stmt.where(col(Ticket.next_due_at) < now)
     elif flt.warning == "at_risk":
         stmt = stmt.where(col(Ticket.next_at_risk_at) <= now).where(col(Ticket.next_due_at) >= now)
+    elif flt.warning == "attention":  # at risk or overdue: the supervisors' board
+        stmt = stmt.where(col(Ticket.next_at_risk_at) <= now)
     elif flt.warning == "normal" or flt.overdue is False:
         stmt = stmt.where(or_(col(Ticket.next_due_at).is_(None), col(Ticket.next_due_at) >= now))
         if flt.warning == "normal":
             stmt = stmt.where(
                 or_(col(Ticket.next_at_risk_at).is_(None), col(Ticket.next_at_risk_at) > now)
             )
+    if flt.min_overdue_days:
+        # Overdue by ≥ N working days ⇔ due on or before the Nth working day before today.
+        today = local(now).date()
+        cutoff = get_calendar().subtract_working_days(today, flt.min_overdue_days)
+        stmt = stmt.where(col(Ticket.next_due_at) < datetime.combine(
+            cutoff + timedelta(days=1), time(), SHANGHAI))
     if flt.request_type:
         stmt = stmt.where(Ticket.request_type == flt.request_type)
     if flt.category:
@@ -259,12 +266,25 @@ def list_tickets(
         stmt = stmt.where(col(Ticket.created_at) >= flt.created_from)
     if flt.created_to:
         stmt = stmt.where(col(Ticket.created_at) < flt.created_to)
+    return stmt
+
+
+def urgency_order(flt: TicketFilter) -> list[Any]:
+    """Most overdue first, then the soonest due; otherwise newest first."""
+    if flt.overdue or flt.warning in ("overdue", "at_risk", "attention") or flt.min_overdue_days:
+        return [col(Ticket.next_due_at).asc(), col(Ticket.id)]
+    return [col(Ticket.id).desc()]
+
+
+def list_tickets(
+    session: Session, actor: Actor, flt: TicketFilter, *, page: int = 1, page_size: int = 50,
+    now: datetime | None = None,
+) -> tuple[list[TicketSummary], int]:
+    now = now or utcnow()
+    stmt = filtered(session, actor, flt, now)
     total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
-    if flt.overdue or flt.warning in ("overdue", "at_risk"):
-        order = [col(Ticket.next_due_at).asc(), col(Ticket.id)]
-    else:
-        order = [col(Ticket.id).desc()]
-    rows = session.exec(stmt.order_by(*order).offset((page - 1) * page_size).limit(page_size)).all()
+    rows = session.exec(stmt.order_by(*urgency_order(flt)).offset((page - 1) * page_size)
+                        .limit(page_size)).all()
     units = _UnitCache(session, {})
     return [summary(t, actor, units, now) for t in rows], int(total)
 

@@ -70,3 +70,15 @@ def deliver_notifications(now: datetime | None = None) -> dict[str, int]:
         counts = deliver_webhooks(session, now or utcnow())
         session.commit()
     return counts
+
+
+def watch_anomalies(now: datetime | None = None) -> int:
+    """Snapshot today's unit figures, then raise new anomaly alerts (each once a day)."""
+    from hotline.supervision.anomalies import detect, snapshot_unit_stats
+
+    now = now or utcnow()
+    with Session(get_engine(), expire_on_commit=False) as session:
+        snapshot_unit_stats(session, now)
+        created = detect(session, now)
+        session.commit()
+    return len(created)

@@ -16,6 +16,7 @@ PERIODIC: list[tuple[Callable[..., object], dict[str, object], int]] = [
     (jobs.sla_scan, {"full": True}, 3600),  # the correctness sweep over every open ticket
     (jobs.deliver_notifications, {}, 60),
     (jobs.refresh_open_clocks, {}, 3600),
+    (jobs.watch_anomalies, {}, 600),
 ]
 
 

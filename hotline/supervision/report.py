@@ -1,0 +1,77 @@
+"""The monthly unit evaluation report (CQ §24) as XLSX and HTML."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, datetime
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from openpyxl import Workbook
+from sqlmodel import Session
+
+from hotline.clock import SHANGHAI
+from hotline.supervision.metrics import HotlineMetrics, UnitMetrics, hotline_metrics, unit_metrics
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "web" / "templates"
+COLUMNS: list[tuple[str, str, str]] = [
+    ("unit_name", "承办单位", "text"), ("score", "综合得分", "num"), ("received", "受理量", "int"),
+    ("on_time_sign_rate", "按时签收率", "pct"), ("on_time_close_rate", "按时办结率", "pct"),
+    ("avg_working_days_to_close", "平均办结工作日", "num"), ("return_rate", "退单率", "pct"),
+    ("improper_returns", "不当退单", "int"), ("extension_rate", "延期率", "pct"),
+    ("abnormal_extensions", "异常延期", "int"), ("satisfaction_rate", "满意率", "pct"),
+    ("resolution_rate", "解决率", "pct"), ("rework_rate", "重办率", "pct"),
+]
+
+
+def month_bounds(month: str) -> tuple[datetime, datetime]:
+    """'2026-11' → [2026-11-01, 2026-12-01) in Asia/Shanghai; ValueError if malformed."""
+    year, mon = (int(x) for x in month.split("-"))
+    start = date(year, mon, 1)
+    end = date(year + (mon == 12), mon % 12 + 1, 1)
+    return (datetime(start.year, start.month, 1, tzinfo=SHANGHAI),
+            datetime(end.year, end.month, 1, tzinfo=SHANGHAI))
+
+
+def collect(session: Session, month: str,
+            unit_ids: list[int] | None = None) -> tuple[list[UnitMetrics], HotlineMetrics]:
+    start, end = month_bounds(month)
+    return unit_metrics(session, start, end, unit_ids), hotline_metrics(session, start, end)
+
+
+def _cell(value: object, kind: str) -> object:
+    if value is None:
+        return "—"
+    if kind == "pct":
+        return f"{float(value) * 100:.1f}%"  # type: ignore[arg-type]
+    return value
+
+
+def to_xlsx(month: str, units: list[UnitMetrics], hotline: HotlineMetrics) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = f"{month} 单位考评"
+    ws.append([label for _, label, _ in COLUMNS])
+    for m in units:
+        d = m.to_dict()
+        ws.append([d[key] for key, _, _ in COLUMNS])
+    for row in ws.iter_rows(min_row=2):
+        for cell, (_, _, kind) in zip(row, COLUMNS, strict=True):
+            if kind == "pct" and isinstance(cell.value, float):
+                cell.number_format = "0.0%"
+    ws.freeze_panes = "B2"
+    summary = wb.create_sheet("热线")
+    summary.append(["登记量", "直接解答量", "直接解答率"])
+    summary.append([hotline.registered, hotline.direct_answers, hotline.direct_answer_rate])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def to_html(month: str, units: list[UnitMetrics], hotline: HotlineMetrics) -> str:
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape())
+    year, mon = month.split("-")
+    rows = [[_cell(m.to_dict()[key], kind) for key, _, kind in COLUMNS] for m in units]
+    return env.get_template("report_monthly.html").render(
+        title=f"{year}年{int(mon)}月 承办单位考评报告", headers=[c[1] for c in COLUMNS], rows=rows,
+        hotline=hotline, rate=_cell(hotline.direct_answer_rate, "pct"))
