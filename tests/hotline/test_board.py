@@ -8,7 +8,7 @@ import json
 import threading
 from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 import time_machine
@@ -109,7 +109,7 @@ def test_inbox_after_scan(api: Api, city: City, client: TestClient, headers: Any
 
 
 class _Receiver(BaseHTTPRequestHandler):
-    got: list[tuple[str, dict[str, Any]]] = []
+    got: ClassVar[list[tuple[str, dict[str, Any]]]] = []
     fail_first = 0
 
     def do_POST(self) -> None:
