@@ -3,9 +3,11 @@ segmented input. Thresholds are the product's acceptance bar; see the report for
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from classifier.evaluate import metrics_from_proba
+from classifier.text import prepare
 from tests.classifier.conftest import RealSetup
 
 
@@ -14,10 +16,12 @@ def test_held_out_top3_and_macro_f1_regression_guard(real: RealSetup) -> None:
     m = metrics_from_proba(real.test_labels, probs, real.model.labels)
     print(f"held-out macro-F1={m['macro_f1']:.4f} top3={m['top_k_accuracy']['3']:.4f}")
     assert m["top_k_accuracy"]["3"] >= 0.99
-    assert m["macro_f1"] >= 0.91  # regression guard at the level reached so far
+    # Regression guard: NB-SVM + LinearSVC reached 0.926 on this split (5-fold CV on the
+    # training part 0.927 ± 0.007); the margin absorbs solver and library noise only.
+    assert m["macro_f1"] >= 0.92
 
 
-@pytest.mark.xfail(reason="acceptance target 0.93 not reached yet by the linear ensemble", strict=False)
+@pytest.mark.xfail(reason="acceptance target 0.93 not reached yet (best honest: 0.926)", strict=False)
 def test_held_out_macro_f1_reaches_target(real: RealSetup) -> None:
     probs = real.model.predict_proba_prepared(real.test_docs)
     m = metrics_from_proba(real.test_labels, probs, real.model.labels)
@@ -45,3 +49,19 @@ def test_predictions_carry_scores_and_abstain(real: RealSetup) -> None:
         assert all(p.abstained and p.label is None for p in real.model.predict_many(real.sample_raw[:3]))
     finally:
         real.model.abstain_below = real.model.metadata["config"]["abstain_below"]
+
+
+def test_compiled_path_matches_scikit_learn_reference(real: RealSetup) -> None:
+    docs = real.test_docs[:300] + [prepare(t) for t in real.sample_raw[:100]] + ["", "未知词 xyz"]
+    fast = real.model.predict_proba_prepared(docs)
+    ref = real.model.predict_proba_reference(docs)
+    assert fast.shape == ref.shape
+    assert np.abs(fast - ref).max() < 1e-6
+    one = np.vstack([real.model.predict_proba_prepared([d]) for d in docs[:50]])
+    assert np.abs(one - ref[:50]).max() < 1e-6
+
+
+def test_predict_many_is_batched_and_equals_single_calls(real: RealSetup) -> None:
+    texts = real.sample_raw[:40]
+    many = real.model.predict_many(texts, k=3)
+    assert [p.top for p in many] == [real.model.predict(t, k=3).top for t in texts]
