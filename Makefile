@@ -24,6 +24,7 @@ run: $(STAMP)
 	@mkdir -p var
 	$(BIN)/hotline db upgrade
 	$(BIN)/hotline seed-demo --if-empty
+	$(BIN)/hotline classifier ensure-demo
 	$(BIN)/hotline serve
 
 ## services: make sure PostgreSQL and Redis are up (start them when they are down)

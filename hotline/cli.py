@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 from typing import Annotated
 
 import typer
@@ -11,9 +12,13 @@ from hotline.settings import InsecureSettingsError, get_settings
 
 app = typer.Typer(help="12345 热线工单系统", no_args_is_help=True, add_completion=False)
 db_app = typer.Typer(help="数据库迁移", no_args_is_help=True)
+routing_app = typer.Typer(help="智能派单", no_args_is_help=True)
+classifier_app = typer.Typer(help="分类模型", no_args_is_help=True)
 users_app = typer.Typer(help="用户管理", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
+app.add_typer(routing_app, name="routing")
+app.add_typer(classifier_app, name="classifier")
 
 
 def _fail(message: str, code: int = 2) -> None:
@@ -147,6 +152,62 @@ def users_create(
             typer.echo(f"已创建用户 {user.username}（{role}，{unit_row.name}）")  # type: ignore[union-attr]
     except DomainError as exc:
         _fail(exc.detail)
+
+
+def _period(since: str, until: str | None) -> tuple[datetime, datetime]:
+    from hotline.clock import SHANGHAI
+
+    try:
+        start = datetime.fromisoformat(since).replace(tzinfo=SHANGHAI)
+        end = (datetime.fromisoformat(until).replace(tzinfo=SHANGHAI) if until
+               else datetime.now(SHANGHAI))
+    except ValueError:
+        _fail("日期格式应为 YYYY-MM-DD")
+    return start, end
+
+
+@routing_app.command("report")
+def routing_report_cmd(
+    since: Annotated[str, typer.Option("--from", help="起始日期 YYYY-MM-DD")],
+    until: Annotated[str | None, typer.Option("--to", help="截止日期（不含），默认现在")] = None,
+) -> None:
+    """派单准确率 top-1/top-3 与各单位误派（退单）情况。"""
+    from hotline.db import session_scope
+    from hotline.services.routing_report import routing_report
+
+    start, end = _period(since, until)
+    with session_scope() as session:
+        r = routing_report(session, start, end)
+    pct = lambda v: "—" if v is None else f"{v * 100:.1f}%"  # noqa: E731
+    typer.echo(f"派单 {r.dispatches} 件，其中有建议 {r.with_suggestion} 件；"
+               f"top-1 {pct(r.top1_rate)}，top-3 {pct(r.top3_rate)}；退单 {r.returned} 件")
+    typer.echo(f"{'承办单位':<24}{'派单':>6}{'退单':>6}{'误派率':>8}")
+    for name, c in r.per_unit.items():
+        rate = pct(c["returned"] / c["dispatched"] if c["dispatched"] else None)
+        typer.echo(f"{name:<24}{c['dispatched']:>6}{c['returned']:>6}{rate:>8}")
+
+
+@classifier_app.command("retrain")
+def classifier_retrain(
+    min_examples: Annotated[int, typer.Option(help="每类至少样本数")] = 5,
+) -> None:
+    """用已确认的派单（已答复/办结且未被退单的工单）训练新一版分类模型。"""
+    from hotline.workers.jobs import retrain_classifier
+
+    try:
+        info = retrain_classifier(min_examples=min_examples)
+    except ValueError as exc:
+        _fail(str(exc))
+    typer.echo(f"新模型 {info['version']}：{info['examples']} 条样本，{info['labels']} 个类别")
+
+
+@classifier_app.command("ensure-demo")
+def classifier_ensure_demo() -> None:
+    """模型库为空时用内置演示语料训练默认模型（make run 调用）。"""
+    from classifier.demo import ensure_default_model
+
+    path = ensure_default_model(get_settings().model_dir)
+    typer.echo(f"分类模型：{path}")
 
 
 def main() -> None:  # pragma: no cover - console entry

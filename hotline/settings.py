@@ -58,6 +58,12 @@ class Settings(BaseSettings):
     sms_gateway_url: str | None = Field(default=None, description="SMS gateway endpoint")
     sms_api_key: str | None = Field(default=None, description="SMS gateway credential")
     sms_sign_name: str | None = Field(default=None, description="SMS signature (签名)")
+    gazetteer_file: Path | None = Field(
+        default=None, description="CSV code,name,level,parent,aliases of the city's places"
+    )
+    catalogue_file: Path | None = Field(
+        default=None, description="CSV dispatch catalogue (派单目录) used until an admin edits it"
+    )
     content_max_chars: int = Field(default=4000, description="longest accepted request text")
     model_dir: Path = Field(default=Path("var/models"), description="classifier registry root")
     log_level: str = "info"

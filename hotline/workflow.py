@@ -132,7 +132,9 @@ class EmergencyHandover(_Payload):
 
 class Dispatch(_Payload):
     action: Literal["dispatch"] = "dispatch"
-    lead_unit_id: DbId
+    lead_unit_id: DbId | None = Field(
+        default=None, description="牵头承办单位；不填则按智能派单建议（属地、属事、派单目录）"
+    )
     co_unit_ids: list[DbId] = Field(default_factory=list, max_length=20)
     category: str | None = Field(default=None, max_length=200)
     due_at: datetime | None = Field(default=None, description="交办时另有具体时限 (CQ §13(二))")
@@ -144,7 +146,7 @@ class Dispatch(_Payload):
     def _one_deadline(self) -> Dispatch:
         if self.due_at is not None and self.due_working_days is not None:
             raise ValueError("due_at 与 due_working_days 只能给一个")
-        if self.lead_unit_id in self.co_unit_ids:
+        if self.lead_unit_id is not None and self.lead_unit_id in self.co_unit_ids:
             raise ValueError("牵头单位不能同时是协同单位")
         if len(set(self.co_unit_ids)) != len(self.co_unit_ids):
             raise ValueError("协同单位重复")

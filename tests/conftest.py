@@ -23,6 +23,9 @@ PG_URL = os.environ.get("HOTLINE_TEST_PG_URL", "postgresql+psycopg://postgres@12
 # Tests never touch the developer's ./var database or a real secret.
 os.environ.setdefault("HOTLINE_DEMO_MODE", "true")
 os.environ.setdefault("HOTLINE_EMBEDDED_JOBS", "false")  # tests run jobs explicitly
+# No classifier model unless a test trains one: routing then falls back, deterministically.
+os.environ.setdefault("HOTLINE_MODEL_DIR", os.path.join(
+    os.environ.get("TMPDIR", "/tmp"), f"hotline-test-no-model-{os.getpid()}"))
 
 
 def _worker() -> str:

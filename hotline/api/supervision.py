@@ -26,7 +26,7 @@ router = APIRouter(prefix="/supervision", tags=["supervision"])
 inbox_router = APIRouter(prefix="/inbox", tags=["inbox"])
 Watchers = require_roles(Role.supervisor, Role.admin, Role.unit_manager)
 Supervisors = require_roles(Role.supervisor, Role.admin)
-Month = Annotated[str, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
+Month = Annotated[str, Query(pattern=r"^(19|20)\d{2}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
 
 
 class UnitCountOut(BaseModel):
@@ -109,7 +109,10 @@ def metrics(session: SessionDep, actor: ActorDep, month: Month) -> dict[str, Any
             response_class=Response)
 def report(session: SessionDep, actor: ActorDep, month: Month,
            format: Literal["html", "xlsx"] = "html") -> Response:
-    units, hotline = report_service.collect(session, month, _scope(session, actor))
+    try:
+        units, hotline = report_service.collect(session, month, _scope(session, actor))
+    except ValueError as exc:
+        raise Invalid(f"月份格式不正确：{month}") from exc
     if format == "xlsx":
         return Response(report_service.to_xlsx(month, units, hotline),
                         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -29,7 +29,7 @@ from hotline.models import (
     Unit,
     UnitKind,
 )
-from hotline.services import clocks
+from hotline.services import clocks, dispatch_records
 from hotline.services.access import Actor, can_see
 from hotline.services.errors import Conflict, Forbidden, Invalid, NotFound, VersionConflict
 from hotline.services.units import get_unit, hotline_unit, is_ancestor, require_units
@@ -182,6 +182,18 @@ def _set_assignment(s: Session, t: Ticket, unit_id: int, role: str, now: datetim
 
 
 def _dispatch(s: Session, a: Actor, t: Ticket, p: Any, now: datetime):  # type: ignore[no-untyped-def]
+    if p.category:
+        t.category = p.category
+    suggestion = dispatch_records.suggestion_for(s, t)
+    used = p.lead_unit_id is None
+    if used:
+        # Dispatch without a named unit takes routing's suggestion (属地、属事、派单目录).
+        lead, co = dispatch_records.suggested_units(s, suggestion)
+        if lead is None:
+            raise Invalid("无法自动确定承办单位，请指定牵头单位", title="需要指定承办单位")
+        p.lead_unit_id = lead
+        if not p.co_unit_ids:
+            p.co_unit_ids = co
     units = require_units(s, [p.lead_unit_id, *p.co_unit_ids])
     if any(u.kind == UnitKind.hotline for u in units.values()):
         raise Invalid("不能派发给热线中心本身", title="承办单位不正确")
@@ -201,11 +213,11 @@ def _dispatch(s: Session, a: Actor, t: Ticket, p: Any, now: datetime):  # type: 
     t.holder_unit_id = p.lead_unit_id
     t.route = [hotline.id, p.lead_unit_id]  # type: ignore[list-item]
     t.dispatched_at = now
-    if p.category:
-        t.category = p.category
+    dispatch_records.record_dispatch(s, t, suggestion, p.lead_unit_id, list(p.co_unit_ids), used, now)
     t.custom_due_at = as_utc(p.due_at) if p.due_at else None
     t.legal_basis = p.legal_basis
-    payload: dict[str, Any] = {"lead_unit_id": p.lead_unit_id, "co_unit_ids": p.co_unit_ids}
+    payload: dict[str, Any] = {"lead_unit_id": p.lead_unit_id, "co_unit_ids": p.co_unit_ids,
+                               "by_suggestion": used}
     if p.due_at is not None:
         payload["due_at"] = as_utc(p.due_at).isoformat()
     if p.due_working_days is not None:
@@ -244,6 +256,7 @@ def _return(s: Session, a: Actor, t: Ticket, p: Any, now: datetime):  # type: ig
     to_hotline = get_unit(s, to_unit).kind == UnitKind.hotline
     s.add(ReturnRecord(ticket_id=t.id, from_unit_id=from_unit, to_unit_id=to_unit,  # type: ignore[arg-type]
                        reason=p.reason, at=now))
+    dispatch_records.mark_returned(s, t, from_unit)
     return p.reason, {"from_unit_id": from_unit, "to_unit_id": to_unit, "to_hotline": to_hotline}
 
 

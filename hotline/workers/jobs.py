@@ -82,3 +82,41 @@ def watch_anomalies(now: datetime | None = None) -> int:
         created = detect(session, now)
         session.commit()
     return len(created)
+
+
+CONFIRMED = ("replied", "visited", "closed", "archived", "verifying", "rework")
+
+
+def retrain_classifier(min_examples: int = 5) -> dict[str, object]:
+    """Train a new category model version from confirmed dispatches (the learning loop).
+
+    Confirmed: the ticket was answered by the unit it was dispatched to and never returned by
+    it, so its category and routing were right in practice. Classes with fewer than
+    ``min_examples`` tickets are left out; too little data is a clear error, not a bad model.
+    """
+    from collections import Counter
+
+    from classifier import save_model, train_model
+    from hotline import intake
+    from hotline.models import DispatchRecord
+    from hotline.settings import get_settings
+
+    with Session(get_engine()) as session:
+        returned = select(DispatchRecord.ticket_id).where(col(DispatchRecord.returned))
+        rows = session.exec(
+            select(Ticket.content, Ticket.address, Ticket.category)
+            .where(col(Ticket.status).in_(CONFIRMED)).where(col(Ticket.category).is_not(None))
+            .where(col(Ticket.id).not_in(returned))
+        ).all()
+    counts = Counter(cat for _, _, cat in rows)
+    keep = [(f"{content} {address or ''}".strip(), cat) for content, address, cat in rows
+            if counts[cat] >= min_examples]
+    labels = {cat for _, cat in keep}
+    if len(labels) < 2:
+        raise ValueError(f"已确认派单不足：每类至少 {min_examples} 条、至少 2 个类别"
+                         f"（现有 {len(rows)} 条，{len(counts)} 类）")
+    model = train_model([t for t, _ in keep], [c for _, c in keep])
+    path = save_model(model, get_settings().model_dir,
+                      metrics={"source": "confirmed dispatches", "examples": len(keep)})
+    intake.reload()
+    return {"version": path.name, "examples": len(keep), "labels": len(labels)}

@@ -34,7 +34,7 @@ def _counts(engine: Engine) -> tuple[int, ...]:
         ({**GOOD, "channel": "fax"}, "channel"),
         ({**GOOD, "content": ""}, "content"),
         ({**GOOD, "unknown_field": 1}, "unknown_field"),
-        ({**GOOD, "decision": {"action": "dispatch"}}, "decision"),
+        ({**GOOD, "decision": {"action": "dispatch", "lead_unit_id": "abc"}}, "decision"),
         ({**GOOD, "decision": {"action": "fly_away"}}, "decision"),
     ],
 )
