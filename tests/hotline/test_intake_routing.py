@@ -105,7 +105,8 @@ def test_dispatch_without_unit_uses_suggestion_and_returns_count(
 def test_catalogue_is_admin_editable(client: TestClient, headers: Any, city: City) -> None:
     current = client.get("/api/v1/routing/catalogue", headers=headers("agent"))
     assert current.status_code == 200 and "category" in current.text.splitlines()[0]
-    bad = client.put("/api/v1/routing/catalogue", content="category,level,target\n环境保护,street,unit:NOPE\n",
+    bad = client.put("/api/v1/routing/catalogue",
+                     content="category,level,target\n环境保护,street,unit:NOPE\n",
                      headers={**headers("admin"), "content-type": "text/csv"})
     assert bad.status_code == 422 and "NOPE" in bad.json()["detail"]
     path_like = client.put("/api/v1/routing/catalogue", content="/etc/passwd",
