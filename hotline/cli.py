@@ -210,6 +210,36 @@ def classifier_ensure_demo() -> None:
     typer.echo(f"分类模型：{path}")
 
 
+@app.command()
+def sim110(
+    port: Annotated[int, typer.Option(help="模拟 110 平台端口")] = 9110,
+    peer: Annotated[str, typer.Option(help="模拟的平台编码（110/119/120/122…）")] = "110",
+    hotline_url: Annotated[str | None, typer.Option(help="本系统地址，默认 http://HOST:PORT")] = None,
+    step_delay_ms: Annotated[int, typer.Option(help="回调时间线步长（毫秒）")] = 500,
+) -> None:
+    """运行模拟 110 报警服务台（接收工单、回执、按时间线回调、推送非警务事项）。"""
+    from hotline import linkage
+    from integrations.simulator import serve
+
+    cfg = linkage.peers().get(peer)
+    if cfg is None:
+        _fail(f"未配置对接平台 {peer}（HOTLINE_PEERS_FILE / HOTLINE_PEER__{peer}__…）")
+    s = get_settings()
+    base = hotline_url or f"http://{s.host}:{s.port}"
+    typer.echo(f"模拟 {peer} 平台：http://127.0.0.1:{port}，回调 {base}/api/v1/integrations/{peer}/inbound")
+    # The simulator signs with what we verify, and verifies with what we sign.
+    serve(port, code=peer, secret=cfg.verifying_secret(), peer_secret=cfg.signing_secret(),  # type: ignore[union-attr]
+          callback_url=f"{base}/api/v1/integrations/{peer}/inbound", step_delay_ms=step_delay_ms)
+
+
+@app.command()
+def relay() -> None:
+    """立即推送待发的联动报文（通常由 worker 定时执行）。"""
+    from hotline.workers.jobs import relay_outbox
+
+    typer.echo(relay_outbox())
+
+
 def main() -> None:  # pragma: no cover - console entry
     app(prog_name="hotline")
 

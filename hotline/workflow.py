@@ -265,6 +265,11 @@ class Merge(_Payload):
     reason: str | None = Field(default=None, max_length=2000)
 
 
+class Reclaim(_Payload):
+    action: Literal["reclaim"] = "reclaim"
+    reason: Text = Field(description="对方平台退回的理由（首接责任制）")
+
+
 class Archive(_Payload):
     action: Literal["archive"] = "archive"
 
@@ -273,7 +278,7 @@ ActionPayload = Annotated[
     AnswerDirectly | WarmTransfer | NotAccept | EmergencyHandover | Dispatch | Sign | Forward
     | Return | RejectReturn | RequestExtension | ApproveExtension | DenyExtension | CoInput
     | Reply | Visit | Rework | ExplainClose | Close | CloseWithoutVisit | Supervise
-    | AnswerSupervision | Merge | Archive,
+    | AnswerSupervision | Merge | Reclaim | Archive,
     Field(discriminator="action"),
 ]
 
@@ -428,6 +433,8 @@ TRANSITIONS: tuple[Transition, ...] = (
                AnswerSupervision, guards=(_open_supervision,), rule="CQ §15"),
     Transition("merge", "合并重复工单", _MERGEABLE, S.merged, HOTLINE_ROLES, "hotline", Merge,
                rule="重复来电合并"),
+    Transition("reclaim", "退回热线重新处置", frozenset({S.emergency}), S.registered, HOTLINE_ROLES,
+               "hotline", Reclaim, rule="SH 首接责任制：对方退回，首接方继续处置"),
     Transition("archive", "归档", frozenset(FINAL_STATES), S.archived,
                frozenset({Role.supervisor, Role.admin}), "hotline", Archive, rule="CQ §16"),
 )

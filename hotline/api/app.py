@@ -15,7 +15,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import text
 
 from hotline import __version__
-from hotline.api import admin, auth, intake, problems, public, supervision, tickets
+from hotline.api import admin, auth, intake, integrations, problems, public, supervision, tickets
 from hotline.clock import local, utcnow
 from hotline.db import get_engine
 from hotline.settings import get_settings
@@ -59,8 +59,9 @@ def create_app() -> FastAPI:
     )
     problems.install(app)
     for router in (auth.router, tickets.router, admin.router, public.router, supervision.router,
-                   supervision.inbox_router, intake.router):
+                   supervision.inbox_router, intake.router, integrations.router):
         app.include_router(router, prefix="/api/v1")
+    app.include_router(__import__("hotline.web.routes", fromlist=["router"]).router)  # the pages
     app.mount("/static", StaticFiles(directory=str(WEB / "static")), name="static")
 
     @app.get("/healthz", tags=["health"], summary="健康检查")

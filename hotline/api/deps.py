@@ -32,6 +32,24 @@ def get_session() -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+        if session.info.pop("outbox_written", False):
+            kick_relay()
+
+
+def kick_relay() -> None:
+    """An emergency hand-over should not wait for the next timer tick: send it now."""
+    settings = get_settings()
+    if settings.redis_url:
+        from hotline.workers.jobs import relay_outbox
+        from hotline.workers.queue import queue
+
+        queue().enqueue(relay_outbox)
+    elif settings.embedded_jobs:
+        import threading
+
+        from hotline.workers.jobs import relay_outbox
+
+        threading.Thread(target=relay_outbox, name="relay-kick", daemon=True).start()
 
 
 SessionDep = Annotated[Session, Depends(get_session)]

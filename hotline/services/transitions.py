@@ -16,6 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, func, select
 
 import sla
+from hotline import linkage
 from hotline.clock import as_utc, utcnow
 from hotline.models import (
     AssignmentRole,
@@ -161,10 +162,18 @@ def _not_accept(s: Session, a: Actor, t: Ticket, p: Any, now: datetime):  # type
 
 def _emergency(s: Session, a: Actor, t: Ticket, p: Any, now: datetime):  # type: ignore[no-untyped-def]
     # CQ §10: hand over at once and report to the hotline's supervisors (the event is the report;
-    # the supervision board lists every emergency hand-over).
+    # the supervision board lists every emergency hand-over). SH: the matter goes to the peer
+    # platform through the outbox, in this same transaction.
     _close_at_intake(t, now, {"type": "emergency", "service": p.service})
+    sent = linkage.hand_over(s, t, p.service, p.reason, now)
     return p.reason, {"service": p.service, "caller_connected": p.caller_connected,
-                      "reported_to_supervisors": True}
+                      "reported_to_supervisors": True, "queued_to_peer": sent}
+
+
+def _reclaim(s: Session, a: Actor, t: Ticket, p: Any, now: datetime):  # type: ignore[no-untyped-def]
+    t.closed_at = None
+    t.decision = {**(t.decision or {}), "reclaimed": True}
+    return p.reason, {}
 
 
 def _set_assignment(s: Session, t: Ticket, unit_id: int, role: str, now: datetime) -> None:
@@ -431,7 +440,8 @@ EFFECTS: dict[str, Effect] = {
     "deny_extension": _deny_extension, "co_input": _co_input, "reply": _reply,
     "visit": _visit, "rework": _rework, "explain_close": _explain_close, "close": _close,
     "close_without_visit": _close, "supervise": _supervise,
-    "answer_supervision": _answer_supervision, "merge": _merge, "archive": _nothing,
+    "answer_supervision": _answer_supervision, "merge": _merge, "reclaim": _reclaim,
+    "archive": _nothing,
 }
 assert set(EFFECTS) == set(BY_ACTION), "every workflow action needs an effect"
 
@@ -492,6 +502,7 @@ def _perform(
     event.payload = {**event_payload, **clocks.act_facts(payload.action, clock_map, now)}
     session.add(event)
     session.flush()
+    linkage.after_action(session, ticket, payload.action, now)
     if payload.action == "approve_extension":
         # CQ §13(三): the caller is told the progress and the new deadline.
         close = clock_map.get("close")

@@ -32,7 +32,7 @@ class EmbeddedScheduler:
             self._thread.join(timeout=10)
 
     def _run(self) -> None:
-        tick = max(5, min(get_settings().scan_interval_seconds, 60))
+        tick = 5  # the shortest job interval that matters (outbox relay); others keep their own
         last: dict[int, float] = {}
         while not self._stop.is_set():
             now = time.monotonic()

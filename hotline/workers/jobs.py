@@ -120,3 +120,23 @@ def retrain_classifier(min_examples: int = 5) -> dict[str, object]:
                       metrics={"source": "confirmed dispatches", "examples": len(keep)})
     intake.reload()
     return {"version": path.name, "examples": len(keep), "labels": len(labels)}
+
+
+def relay_outbox(now: datetime | None = None) -> dict[str, int]:
+    """Send due outbox messages to the peers (at least once; the peer dedups by message id)."""
+    from hotline import linkage
+
+    with Session(get_engine(), expire_on_commit=False) as session:
+        result = linkage.relay(session, now)
+        session.commit()
+    return {"delivered": result.delivered, "retry": result.retry, "dead": result.dead}
+
+
+def reconcile_linkage(now: datetime | None = None) -> dict[str, object]:
+    """Re-send unacknowledged hand-overs and list where the two sides disagree."""
+    from hotline import linkage
+
+    with Session(get_engine(), expire_on_commit=False) as session:
+        result = linkage.reconcile(session, now)
+        session.commit()
+    return result

@@ -17,6 +17,8 @@ PERIODIC: list[tuple[Callable[..., object], dict[str, object], int]] = [
     (jobs.deliver_notifications, {}, 60),
     (jobs.refresh_open_clocks, {}, 3600),
     (jobs.watch_anomalies, {}, 600),
+    (jobs.relay_outbox, {}, 10),  # also kicked right after each commit that wrote the outbox
+    (jobs.reconcile_linkage, {}, 300),
 ]
 
 
