@@ -5,7 +5,7 @@ BIN      := $(VENV)/bin
 STAMP    := $(VENV)/.installed
 TSTAMP   := $(VENV)/.installed-test
 
-.PHONY: run test lint services venv clean bench
+.PHONY: run test lint services venv clean bench browser
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -32,9 +32,14 @@ services:
 	@bash scripts/ensure-services.sh
 
 ## test: install the test extras, start the services, run the whole suite
-test: $(TSTAMP) services
+test: $(TSTAMP) services browser
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
+
+## browser: Debian's Chromium (and a CJK font for readable screenshots) for the page tests
+browser:
+	command -v chromium || (apt-get update && apt-get install -y chromium)
+	fc-list :lang=zh | grep -q . || apt-get install -y fonts-wqy-microhei || true
 
 lint: $(TSTAMP)
 	$(BIN)/ruff check .

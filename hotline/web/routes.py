@@ -81,9 +81,23 @@ def _dt(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return local(value).strftime(fmt) if value else "—"
 
 
+def _countdown(due: datetime | None, warning: str) -> str:
+    """'剩余 2 个工作日' / '已超期 1 个工作日' for list rows (working days from the calendar)."""
+    if due is None:
+        return "—"
+    from hotline.sla_config import get_calendar
+
+    cal, today, day = get_calendar(), local(utcnow()).date(), local(due).date()
+    if warning == "overdue":
+        return f"已超期 {max(cal.working_days_between(day, today), 0)} 个工作日"
+    return f"剩余 {max(cal.working_days_between(today, day), 0)} 个工作日"
+
+
 templates.env.filters["dt"] = _dt
+templates.env.filters["countdown"] = _countdown
 templates.env.globals.update(STATUS_LABELS=STATUS_LABELS, WARN_LABELS=WARN_LABELS,
-                             ROLE_LABELS=ROLE_LABELS, RATING_LABELS=RATING_LABELS)
+                             ROLE_LABELS=ROLE_LABELS, RATING_LABELS=RATING_LABELS,
+                             CHANNEL_LABELS=CHANNEL_LABELS)
 
 
 def _error_page(request: Request, status: int, title: str, detail: str) -> HTMLResponse:

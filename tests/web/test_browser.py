@@ -1,0 +1,161 @@
+"""A ticket's whole life through the pages in a real Chromium: intake by an agent, handling by
+two units (sign, forward, extension, reply), approval, return visit and close by a supervisor,
+and the caller's progress page. Screenshots of every main page at 1366×768; any console error,
+page error, failed request or HTTP error fails the test."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from tests.web.conftest import SCREENSHOTS, Server
+
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("web")]
+CHROMIUM = os.environ.get("HOTLINE_CHROMIUM", "/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"Chromium not found at {CHROMIUM}: run `make browser`")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield b
+        b.close()
+
+
+def test_ticket_walk_through_the_pages(server: Server, browser: object) -> None:
+    from playwright.sync_api import Page, expect
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN",  # type: ignore[attr-defined]
+                                  base_url=server.url)
+    page: Page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(f"console: {m.text}") if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url} {r.failure}"))
+    page.on("response", lambda r: problems.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None)
+
+    def shot(name: str) -> None:
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+
+    def sign_in(user: str, home: str, screenshot: str | None = None) -> None:
+        page.goto("/login")
+        if screenshot:
+            shot(screenshot)
+        page.fill("input[name=username]", user)
+        page.fill("input[name=password]", "demo")
+        page.press("input[name=password]", "Enter")
+        page.wait_for_url(f"**{home}*")
+
+    def sign_out() -> None:
+        page.click("form.logout button")
+        page.wait_for_url("**/login")
+
+    def act(action: str, **fields: str) -> None:
+        form = page.locator(f"#act-{action}")
+        for name, value in fields.items():
+            field = form.locator(f"[name={name}]")
+            if field.evaluate("e => e.tagName") == "SELECT":
+                field.select_option(label=value)
+            else:
+                field.fill(value)
+        form.locator("button[type=submit]").click()
+        page.wait_for_url(f"**done={action}")
+        expect(page.locator(".flash.ok")).to_be_visible()
+
+    def open_ticket(number: str) -> None:
+        page.keyboard.press("/")  # the search box shortcut
+        expect(page.locator("#search")).to_be_focused()
+        page.keyboard.type(number)
+        page.keyboard.press("Enter")
+        page.wait_for_url(f"**/t/{number}*")
+
+    # 1. The agent registers the call and dispatches it.
+    sign_in("agent", "/console", screenshot="01-login")
+    expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
+    page.fill("#caller_phone", "13900001234")
+    page.select_option("#request_type", "投诉")
+    page.fill("#content", "桂花苑小区楼下烧烤店每天营业到凌晨两点，油烟和噪声扰民，"
+                          "孩子无法休息，希望尽快处理。")
+    page.fill("#address", "东城区东华街道桂花苑小区3栋")
+    expect(page.locator("#suggestion")).to_be_visible(timeout=5000)
+    expect(page.locator("#caller-history")).to_be_visible()
+    page.wait_for_load_state("networkidle")
+    page.select_option("#lead_unit_id", label="东华街道办事处")
+    shot("02-console-suggestions")
+    page.focus("#content")
+    page.keyboard.press("Alt+s")  # submit with the keyboard
+    page.wait_for_url("**/console?created=*")
+    number = page.locator("#created-number").inner_text().strip()
+    assert number
+    shot("03-console-created")
+    # the same caller again: the earlier ticket shows up as a possible duplicate
+    page.fill("#caller_phone", "13900001234")
+    page.locator("#content").press_sequentially("桂花苑小区楼下烧烤店营业到凌晨，油烟和噪声扰民")  # keyup
+    expect(page.locator("#caller-history .dup")).to_contain_text(number, timeout=5000)
+    page.wait_for_load_state("networkidle")
+    sign_out()
+
+    # 2. The street signs and forwards to the community.
+    sign_in("donghua", "/inbox")
+    expect(page.locator(".tabs .tab.on")).to_contain_text("待签收")
+    shot("04-inbox")
+    page.click(f"a[href='/t/{number}']")
+    act("sign")
+    act("forward", to_unit_id="东华街道桂花社区")
+    sign_out()
+
+    # 3. The community signs and asks for an extension.
+    sign_in("guihua", "/inbox")
+    page.click(f"a[href='/t/{number}']")
+    act("sign")
+    act("request_extension", reason="需协调城管和市场监管联合执法，申请延期。", add_working_days="3")
+    expect(page.locator(".clocks")).to_contain_text("剩余")
+    shot("05-ticket-unit")
+    sign_out()
+
+    # 4. The supervisor approves it from the board.
+    sign_in("supervisor", "/board")
+    shot("06-board")
+    page.click(f"#approvals a[href='/t/{number}']")
+    act("approve_extension", reason="同意延期 3 个工作日")
+    expect(page.locator("ol.timeline")).to_contain_text("告知来电人")
+    sign_out()
+
+    # 5. The community replies.
+    sign_in("guihua", "/inbox")
+    page.click("a.tab:has-text('办理中')")
+    page.click(f"a[href='/t/{number}']")
+    act("reply", content="已联合城管、市场监管现场检查，烧烤店已限时整改并安装油烟净化器，已电话告知来电人。")
+    sign_out()
+
+    # 6. The supervisor records the return visit and closes.
+    sign_in("supervisor", "/board")
+    open_ticket(number)
+    act("visit", rating="满意", comment="来电人表示满意")
+    act("close")
+    expect(page.locator(".thead .st")).to_have_text("已办结")
+    shot("07-ticket-closed")
+    page.goto("/visits")
+    shot("08-visits")
+    sign_out()
+
+    # 7. The caller looks up the progress without logging in.
+    page.goto("/progress")
+    page.fill("input[name=number]", number)
+    page.fill("input[name=last4]", "1234")
+    page.press("input[name=last4]", "Enter")
+    expect(page.locator(".result")).to_contain_text("已办结")
+    expect(page.locator(".result")).to_contain_text("烧烤店已限时整改")
+    shot("09-public-progress")
+
+    context.close()
+    assert not problems, "\n".join(problems)

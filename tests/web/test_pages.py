@@ -1,0 +1,140 @@
+"""The pages over HTTP: CSRF refusal, unit scoping, readable errors, and server timings."""
+
+from __future__ import annotations
+
+import statistics
+
+import pytest
+from sqlmodel import Session, select
+
+from hotline.db import make_engine
+from hotline.models import Ticket, Unit
+from hotline.settings import Settings
+from tests.web.conftest import ARTIFACTS, Server, csrf_of, login
+
+pytestmark = pytest.mark.xdist_group("web")
+
+
+def _ticket(server: Server, status: str, not_under: str | None = None) -> tuple[str, str]:
+    """(number, handler username) of a demo ticket in ``status`` held by a unit with a handler."""
+    from hotline.seed import USERS
+
+    handler = {code: name for name, _full, role, code in USERS if role == "unit_handler"}
+    engine = make_engine(Settings(database_url=server.db_url))
+    try:
+        with Session(engine) as s:
+            units = {u.id: u for u in s.exec(select(Unit))}
+            barrier = next((u.path for u in units.values() if u.code == not_under), None)
+            for t in s.exec(select(Ticket).where(Ticket.status == status).order_by(Ticket.id)):
+                unit = units.get(t.holder_unit_id)  # type: ignore[arg-type]
+                if unit is None or unit.code not in handler:
+                    continue
+                if barrier and any(units[u].path.startswith(barrier) for u in t.route):
+                    continue
+                return t.number, handler[unit.code]
+            raise AssertionError(f"no {status} ticket in the demo data")
+    finally:
+        engine.dispose()
+
+
+def test_login_required_and_public_progress(server: Server) -> None:
+    import httpx
+
+    anon = httpx.Client(base_url=server.url)
+    r = anon.get("/inbox")
+    assert r.status_code == 303 and r.headers["location"].startswith("/login?next=")
+    page = anon.get("/progress")
+    assert page.status_code == 200 and 'lang="zh-CN"' in page.text
+    assert anon.get("/progress", params={"number": "20000101-000001", "last4": "1234"}).status_code == 404
+
+
+def test_post_without_csrf_is_refused(server: Server) -> None:
+    number, user = _ticket(server, "dispatched")
+    client = login(server.url, user)
+    page = client.get(f"/t/{number}")
+    assert page.status_code == 200
+    token = csrf_of(page.text)
+    r = client.post(f"/t/{number}/act/sign", data={})
+    assert r.status_code == 403 and "CSRF" in r.text
+    r = client.post(f"/t/{number}/act/sign", data={"csrf_token": "0" * 40})
+    assert r.status_code == 403
+    # the session-bound token of another session is refused as well
+    other = csrf_of(login(server.url, "donghua_mgr").get("/inbox").text)  # another session
+    assert other != token
+    assert client.post(f"/t/{number}/act/sign", data={"csrf_token": other}).status_code == 403
+    # login itself is protected by a pre-session token
+    import httpx
+
+    anon = httpx.Client(base_url=server.url)
+    assert anon.post("/login", data={"username": "agent", "password": "demo"}).status_code == 403
+    # still untouched
+    assert "待签收" in client.get(f"/t/{number}").text
+
+
+def test_unit_cannot_open_another_units_ticket(server: Server) -> None:
+    foreign, _ = _ticket(server, "in_progress", not_under="DC")
+    client = login(server.url, "donghua")
+    r = client.get(f"/t/{foreign}")
+    assert r.status_code == 404 and "不存在" in r.text
+    token = csrf_of(client.get("/inbox").text)
+    assert client.post(f"/t/{foreign}/act/sign", data={"csrf_token": token}).status_code == 404
+    assert f'href="/t/{foreign}"' not in client.get("/search", params={"q": foreign}).text
+    # a unit user cannot open the supervisors' board
+    assert client.get("/board").status_code == 403
+
+
+def test_domain_errors_are_readable_pages(server: Server) -> None:
+    number, user = _ticket(server, "in_progress")
+    client = login(server.url, user)
+    page = client.get(f"/t/{number}")
+    token = csrf_of(page.text)
+    r = client.post(f"/t/{number}/act/sign", data={"csrf_token": token})  # wrong state
+    assert r.status_code == 409 and "不能执行“签收”" in r.text and "<html" in r.text
+    r = client.post(f"/t/{number}/act/return", data={"csrf_token": token, "reason": ""})
+    assert r.status_code == 422 and "理由" in r.text
+    r = client.post(f"/t/{number}/act/reply", data={"csrf_token": token, "content": "已处理",
+                                                    "version": "1"})
+    assert r.status_code == 409 and "版本" in r.text
+    agent = login(server.url, "agent")
+    r = agent.post(f"/t/{number}/act/reply", data={"csrf_token": csrf_of(agent.get("/console").text),
+                                                   "content": "x"})
+    assert r.status_code == 403 and "角色" in r.text
+    r = agent.post("/console", data={"csrf_token": csrf_of(agent.get("/console").text),
+                                     "caller_phone": "123", "content": "", "decision": "dispatch"})
+    assert r.status_code == 422 and "来电号码" in r.text
+
+
+def test_home_is_the_role_workspace(server: Server) -> None:
+    for user, home in (("agent", "/console"), ("donghua", "/inbox"), ("supervisor", "/board"),
+                       ("admin", "/board")):
+        r = login(server.url, user).get("/app")
+        assert r.status_code == 303 and r.headers["location"] == home
+
+
+def test_page_timings(server: Server, capsys: pytest.CaptureFixture[str]) -> None:
+    """Server-side time of every main page with the demo data (logged, not asserted)."""
+    inbox_ticket, unit_user = _ticket(server, "in_progress")
+    pages = {
+        "agent": ["/console", "/console/assist?caller_phone=13812345678&content=楼下烧烤店油烟噪声扰民"
+                  "&address=东城区东华街道桂花苑&request_type=投诉", "/visits", "/search?q=小区"],
+        unit_user: ["/inbox?tab=sign", "/inbox?tab=doing", "/inbox?tab=overdue", f"/t/{inbox_ticket}"],
+        "supervisor": ["/board", "/board?warning=overdue", f"/t/{inbox_ticket}"],
+        None: ["/login", "/progress"],
+    }
+    lines = []
+    for user, paths in pages.items():
+        client = login(server.url, user) if user else __import__("httpx").Client(base_url=server.url)
+        for path in paths:
+            times = []
+            for _ in range(6):
+                r = client.get(path)
+                assert r.status_code == 200, (path, r.status_code)
+                times.append(float(r.headers["server-timing"].split("dur=")[1]))
+            times = times[1:]  # the first request warms caches (templates, classifier fallback)
+            who = user or "anonymous"
+            lines.append(f"{who:<11} {path[:48]:<50} median {statistics.median(times):6.1f} ms"
+                         f"  max {max(times):6.1f} ms")
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "page-timings.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with capsys.disabled():
+        print("\nserver-side page timings (demo data, SQLite):\n" + "\n".join(lines))
