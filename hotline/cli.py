@@ -229,7 +229,8 @@ def sim110(
     typer.echo(f"模拟 {peer} 平台：http://127.0.0.1:{port}，回调 {base}/api/v1/integrations/{peer}/inbound")
     # The simulator signs with what we verify, and verifies with what we sign.
     serve(port, code=peer, secret=cfg.verifying_secret(), peer_secret=cfg.signing_secret(),  # type: ignore[union-attr]
-          callback_url=f"{base}/api/v1/integrations/{peer}/inbound", step_delay_ms=step_delay_ms)
+          callback_url=f"{base}/api/v1/integrations/{peer}/inbound", step_delay_ms=step_delay_ms,
+          mapping=cfg.message_mapping)  # type: ignore[union-attr]
 
 
 @app.command()

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -141,10 +143,13 @@ def relay(session: Session, now: datetime | None = None, *, client: httpx.Client
         return out
     own = client is None
     client = client or httpx.Client()
+    pause = float(os.environ.get("HOTLINE_FAULT_RELAY_PAUSE", "0") or 0)  # tests: kill mid-send
     try:
         for row in rows:
             _send_one(session, row, now, client, out)
             session.flush()
+            if pause:
+                time.sleep(pause)
     finally:
         if own:
             client.close()
@@ -159,7 +164,7 @@ def _send_one(session: Session, row: OutboxMessage, now: datetime, client: httpx
         out.dead += 1
         return
     envelope = integrations.Envelope.model_validate_json(row.body)
-    result = integrations.send(peer, envelope, client=client, now=now)
+    result = integrations.send(peer, envelope, client=client)  # signed with the wall clock
     row.attempts += 1
     row.last_http_status = result.http_status
     row.last_error = result.error
