@@ -1,5 +1,15 @@
 """Tables of the hotline application (SQLModel); importing this registers them all."""
 
+from hotline.models.integrations import InboxMessage, LinkedMatter, OutboxMessage
+from hotline.models.routing import CatalogueVersion, DispatchRecord
+from hotline.models.supervision import (
+    STAGE_LABELS,
+    AnomalyAlert,
+    Escalation,
+    Notification,
+    Stage,
+    UnitDailyStat,
+)
 from hotline.models.tickets import (
     REQUEST_TYPES,
     AssignmentRole,
@@ -15,24 +25,37 @@ from hotline.models.tickets import (
     TicketUnit,
     Urgency,
 )
-from hotline.models.integrations import InboxMessage, LinkedMatter, OutboxMessage
-from hotline.models.routing import CatalogueVersion, DispatchRecord
-from hotline.models.supervision import (
-    STAGE_LABELS,
-    AnomalyAlert,
-    Escalation,
-    Notification,
-    Stage,
-    UnitDailyStat,
-)
 from hotline.models.units import ROLE_LABELS, UNIT_KIND_LABELS, Role, Unit, UnitKind, User
 
 __all__ = [
-    "InboxMessage", "LinkedMatter", "OutboxMessage",
-    "CatalogueVersion", "DispatchRecord",
-    "STAGE_LABELS", "AnomalyAlert", "Escalation", "Notification", "Stage", "UnitDailyStat",
-    "REQUEST_TYPES", "ROLE_LABELS", "UNIT_KIND_LABELS", "AssignmentRole", "Channel",
-    "ExtensionRequest", "PersonalDataAccess", "ReturnRecord", "ReturnVisit", "Role",
-    "SupervisionOrder", "Ticket", "TicketCounter", "TicketEvent", "TicketUnit", "Unit",
-    "UnitKind", "Urgency", "User",
+    "REQUEST_TYPES",
+    "ROLE_LABELS",
+    "STAGE_LABELS",
+    "UNIT_KIND_LABELS",
+    "AnomalyAlert",
+    "AssignmentRole",
+    "CatalogueVersion",
+    "Channel",
+    "DispatchRecord",
+    "Escalation",
+    "ExtensionRequest",
+    "InboxMessage",
+    "LinkedMatter",
+    "Notification",
+    "OutboxMessage",
+    "PersonalDataAccess",
+    "ReturnRecord",
+    "ReturnVisit",
+    "Role",
+    "Stage",
+    "SupervisionOrder",
+    "Ticket",
+    "TicketCounter",
+    "TicketEvent",
+    "TicketUnit",
+    "Unit",
+    "UnitDailyStat",
+    "UnitKind",
+    "Urgency",
+    "User",
 ]

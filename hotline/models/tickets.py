@@ -97,7 +97,7 @@ class Ticket(SQLModel, table=True):
 
     # Optimistic concurrency: every UPDATE says "AND version = :seen"; a lost race is a 409.
     @declared_attr.directive
-    def __mapper_args__(cls) -> dict[str, Any]:  # noqa: N805
+    def __mapper_args__(cls) -> dict[str, Any]:
         # The service bumps the version once per command (not once per flush).
         return {"version_id_col": cls.__table__.c.version,  # type: ignore[attr-defined]
                 "version_id_generator": False}
