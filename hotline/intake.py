@@ -42,12 +42,14 @@ _catalogue_cache: dict[int, routing.Catalogue] = {}
 
 def catalogue(session: Session) -> routing.Catalogue:
     """The newest admin edit of the 派单目录, else the configured file."""
-    latest = session.exec(select(CatalogueVersion).order_by(col(CatalogueVersion.id).desc())).first()
+    latest = session.exec(select(CatalogueVersion.id).order_by(col(CatalogueVersion.id).desc())).first()
     if latest is None:
         return _default_catalogue()
-    if latest.id not in _catalogue_cache:
-        _catalogue_cache[latest.id] = routing.Catalogue.from_csv(latest.content)  # type: ignore[index]
-    return _catalogue_cache[latest.id]  # type: ignore[index]
+    if latest not in _catalogue_cache:  # parse each version once; the id query is all we repeat
+        content = session.exec(select(CatalogueVersion.content)
+                               .where(CatalogueVersion.id == latest)).one()
+        _catalogue_cache[latest] = routing.Catalogue.from_csv(content)
+    return _catalogue_cache[latest]
 
 
 def directory(session: Session) -> routing.UnitDirectory:

@@ -95,7 +95,8 @@ def hand_over(session: Session, ticket: Ticket, service: str, reason: str, now: 
 
 FEEDBACK_FOR_ACTION = {"dispatch": "dispatched", "reply": "result", "close": "closed",
                        "explain_close": "closed", "close_without_visit": "closed",
-                       "answer_directly": "result", "not_accept": "rejected"}
+                       "answer_directly": "result", "warm_transfer": "result",
+                       "merge": "result", "not_accept": "rejected"}
 
 
 def after_action(session: Session, ticket: Ticket, action: str, now: datetime) -> None:
@@ -110,6 +111,11 @@ def after_action(session: Session, ticket: Ticket, action: str, now: datetime) -
         if kind == "dispatched":
             unit = session.get(Unit, ticket.lead_unit_id) if ticket.lead_unit_id else None
             body["unit"] = unit.name if unit else "12345"
+        elif kind == "result" and action == "merge":
+            target = session.get(Ticket, ticket.merged_into_id) if ticket.merged_into_id else None
+            body["result"] = f"重复诉求，已合并至工单 {target.number if target else ''} 一并办理"
+        elif kind == "result" and action == "warm_transfer":
+            body["result"] = f"已转接 {(ticket.decision or {}).get('target', '相关单位')} 直接处理"
         elif kind == "result":
             body["result"] = (ticket.reply_content or "已答复")[:4000]
         elif kind == "rejected":
@@ -128,43 +134,61 @@ class RelayResult:
     dead: int = 0
 
 
+LEASE = timedelta(seconds=60)
+
+
 def relay(session: Session, now: datetime | None = None, *, client: httpx.Client | None = None,
           limit: int = 500) -> RelayResult:
-    """Send due outbox rows; the caller commits. At least once; the receiver dedups by id."""
+    """Send due outbox rows. At least once: the receiver deduplicates by message id.
+
+    No transaction is held across the network: due rows are *claimed* with a short lease (their
+    next attempt moved a minute ahead, so a parallel relay skips them), committed, then each is
+    sent and its outcome recorded in a transaction of its own. A relay killed after sending and
+    before recording leaves the lease to expire, and the row is sent again, with the same id.
+    The session passed in is used for those short transactions (it is committed here).
+    """
     now = now or utcnow()
     out = RelayResult()
-    stmt = (select(OutboxMessage).where(OutboxMessage.state == "pending")
+    stmt = (select(OutboxMessage.id).where(OutboxMessage.state == "pending")
             .where(col(OutboxMessage.next_attempt_at) <= now)
             .order_by(col(OutboxMessage.id)).limit(limit))
     if session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True)
-    rows = list(session.exec(stmt))
-    if not rows:
+    ids = list(session.exec(stmt))
+    if not ids:
+        session.commit()
         return out
+    for row in session.exec(select(OutboxMessage).where(col(OutboxMessage.id).in_(ids))):
+        row.next_attempt_at = now + LEASE
+        session.add(row)
+    session.commit()
+    pause = float(os.environ.get("HOTLINE_FAULT_RELAY_PAUSE", "0") or 0)  # tests: kill mid-send
     own = client is None
     client = client or httpx.Client()
-    pause = float(os.environ.get("HOTLINE_FAULT_RELAY_PAUSE", "0") or 0)  # tests: kill mid-send
     try:
-        for row in rows:
-            _send_one(session, row, now, client, out)
-            session.flush()
-            if pause:
-                time.sleep(pause)
+        for row_id in ids:
+            row = session.get(OutboxMessage, row_id)
+            if row is None or row.state != "pending":
+                continue
+            peer = peers().get(row.peer)
+            if peer is None:
+                _dead(session, row, now, f"peer {row.peer} is not configured")
+                out.dead += 1
+            else:
+                envelope = integrations.Envelope.model_validate_json(row.body)
+                result = integrations.send(peer, envelope, client=client)  # wall-clock signature
+                if pause:
+                    time.sleep(pause)
+                _record(session, row, peer, result, now, out)
+            session.commit()
     finally:
         if own:
             client.close()
     return out
 
 
-def _send_one(session: Session, row: OutboxMessage, now: datetime, client: httpx.Client,
-              out: RelayResult) -> None:
-    peer = peers().get(row.peer)
-    if peer is None:
-        _dead(session, row, now, f"peer {row.peer} is not configured")
-        out.dead += 1
-        return
-    envelope = integrations.Envelope.model_validate_json(row.body)
-    result = integrations.send(peer, envelope, client=client)  # signed with the wall clock
+def _record(session: Session, row: OutboxMessage, peer: integrations.PeerConfig,
+            result: integrations.SendResult, now: datetime, out: RelayResult) -> None:
     row.attempts += 1
     row.last_http_status = result.http_status
     row.last_error = result.error
@@ -345,8 +369,10 @@ def _apply_feedback(session: Session, peer_code: str, envelope: integrations.Env
     from hotline.workflow import Reclaim
 
     p: Any = envelope.payload
+    # Status callbacks are about matters *we* handed over (an inbound matter is reported on by us).
     link = session.exec(select(LinkedMatter).where(LinkedMatter.our_ref == p.ref)
-                        .where(LinkedMatter.peer == peer_code)).first()
+                        .where(LinkedMatter.peer == peer_code)
+                        .where(LinkedMatter.direction == "out")).first()
     if link is None:
         raise InboundError(422, "unknown-matter", "未找到对应的联动事项", f"ref {p.ref}")
     state = integrations.LinkState(
@@ -413,7 +439,8 @@ def mismatches(session: Session) -> list[dict[str, Any]]:
         problem = None
         if link.direction == "out" and link.status == "rejected" and ticket.status == "emergency":
             problem = "对方已退回，但工单仍在“已移交应急”"
-        elif link.direction == "in" and ticket.status in ("closed", "archived") and link.out_seq and \
+        elif link.direction == "in" and ticket.status in ("closed", "archived", "merged") and \
+                link.out_seq and \
                 not any(r.kind == "closed" for r in session.exec(
                     select(OutboxMessage).where(OutboxMessage.ticket_id == ticket.id))):
             problem = "我方已办结，但未向对方反馈办结"

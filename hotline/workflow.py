@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from hotline.ids import DbId
 from hotline.models.units import Role
@@ -137,7 +136,7 @@ class Dispatch(_Payload):
     )
     co_unit_ids: list[DbId] = Field(default_factory=list, max_length=20)
     category: str | None = Field(default=None, max_length=200)
-    due_at: datetime | None = Field(default=None, description="交办时另有具体时限 (CQ §13(二))")
+    due_at: AwareDatetime | None = Field(default=None, description="交办时另有时限 (CQ §13(二))，带时区")
     due_working_days: int | None = Field(default=None, ge=1, le=120)
     legal_basis: str | None = Field(default=None, max_length=64, description="法定时限名称")
     note: str | None = Field(default=None, max_length=2000)
@@ -177,7 +176,7 @@ class RequestExtension(_Payload):
     action: Literal["request_extension"] = "request_extension"
     reason: Text
     add_working_days: int | None = Field(default=None, ge=1, le=60)
-    due_at: datetime | None = None
+    due_at: AwareDatetime | None = None
 
     @model_validator(mode="after")
     def _exactly_one(self) -> RequestExtension:
@@ -230,7 +229,7 @@ class Rework(_Payload):
     action: Literal["rework"] = "rework"
     reason: Text = Field(description="核实后确有疏漏或未落实事项 (CQ §14)")
     due_working_days: int | None = Field(default=None, ge=1, le=60)
-    due_at: datetime | None = None
+    due_at: AwareDatetime | None = None
 
 
 class ExplainClose(_Payload):
@@ -305,6 +304,16 @@ class Facts:
 Scope = Literal["any", "hotline", "holder", "co_unit", "extension_approver", "return_holder"]
 
 
+SCOPE_MESSAGES: dict[str, str] = {
+    "any": "无权执行“{label}”",
+    "hotline": "只有热线中心可以执行“{label}”",
+    "holder": "只有当前承办该工单的单位可以执行“{label}”",
+    "co_unit": "只有协同承办单位可以执行“{label}”",
+    "return_holder": "只有退单退回到的上级单位（或热线）可以执行“{label}”",
+    "extension_approver": "延期须由申请单位的上一级单位或热线督办审批（CQ §13(三)），不能执行“{label}”",
+}
+
+
 def _scope_ok(scope: Scope, f: Facts) -> bool:
     if scope == "any":
         return True
@@ -324,7 +333,9 @@ def _scope_ok(scope: Scope, f: Facts) -> bool:
         if f.actor_role in (Role.supervisor, Role.admin):
             return True
         unit = f.pending_extension_unit_id
-        return unit is not None and unit != f.actor_unit_id and f.actor_is_ancestor_of(unit)
+        if unit is None:
+            return True  # nothing to approve: the guard says so (409), not a scope refusal
+        return unit != f.actor_unit_id and f.actor_is_ancestor_of(unit)
     raise AssertionError(scope)
 
 
@@ -364,7 +375,6 @@ class Transition:
 
 
 _holder_not_hotline = Guard(lambda f: not f.holder_is_hotline, "退回热线的工单由热线重新派发")
-_holder_is_hotline = Guard(lambda f: f.holder_is_hotline, "工单尚在下级单位，热线不能直接派发")
 _pending_ext = Guard(lambda f: f.pending_extension_unit_id is not None, "没有待审批的延期申请")
 _no_pending_ext = Guard(lambda f: f.pending_extension_unit_id is None, "已有待审批的延期申请")
 _before_deadline = Guard(lambda f: not f.close_overdue, "延期申请须在办理时限届满前提出 (CQ §13(三))")
@@ -471,7 +481,7 @@ def judge(action: str, facts: Facts) -> Verdict:
     if facts.actor_role not in t.roles:
         return Verdict(False, Refusal.role, f"您的角色不能执行“{t.label}”")
     if not _scope_ok(t.scope, facts):
-        return Verdict(False, Refusal.scope, f"只有当前承办该工单的单位可以执行“{t.label}”")
+        return Verdict(False, Refusal.scope, SCOPE_MESSAGES[t.scope].format(label=t.label))
     for guard in t.guards:
         if not guard.check(facts):
             return Verdict(False, Refusal.guard, guard.message)

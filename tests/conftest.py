@@ -143,3 +143,11 @@ def redis_url() -> Iterator[str]:
     yield url
     conn.flushdb()
     conn.close()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits() -> None:
+    """The public lookup limiter is per process: start every test with a clean slate."""
+    from hotline.services.ratelimit import limiter
+
+    limiter.reset()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Annotated
@@ -52,7 +54,16 @@ def kick_relay() -> None:
         threading.Thread(target=relay_outbox, name="relay-kick", daemon=True).start()
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": commit before the response is sent, so a 201 means it is durable and the
+# SQLite write lock is not held while a slow client reads the answer.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def csrf_token_for(token: str) -> str:
+    """The CSRF token bound to a session token (the pages use the same one)."""
+    key = get_settings().secret_key.encode()
+    return hmac.new(key, f"csrf|{token}".encode(), hashlib.sha256).hexdigest()[:40]
 
 
 def issue_token(user: User) -> str:
@@ -73,7 +84,13 @@ def _decode(token: str) -> int:
 def current_actor(
     session: SessionDep, request: Request, token: Annotated[str | None, Depends(oauth2)]
 ) -> Actor:
-    token = token or request.cookies.get(COOKIE)
+    if not token and (cookie := request.cookies.get(COOKIE)):
+        # A cookie is sent by the browser on its own: an unsafe method must prove it came from
+        # our pages (CSRF token), exactly as the pages' forms do.
+        if request.method not in SAFE_METHODS and not hmac.compare_digest(
+                request.headers.get("x-csrf-token", ""), csrf_token_for(cookie)):
+            raise Forbidden("缺少或无效的 CSRF 令牌", title="请求来源无法确认")
+        token = cookie
     if not token:
         raise Unauthorized("需要登录后访问")
     row = session.exec(

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from hotline.api.deps import SessionDep
 from hotline.schemas import PublicProgress
+from hotline.services.errors import NotFound
+from hotline.services.ratelimit import limiter
 from hotline.services.tickets import public_progress
 
 router = APIRouter(prefix="/public", tags=["public"])
@@ -15,7 +17,12 @@ router = APIRouter(prefix="/public", tags=["public"])
 
 @router.get("/tickets/{number}", response_model=PublicProgress, summary="来电人查询办理进度")
 def progress(
-    session: SessionDep, number: str,
+    session: SessionDep, request: Request, number: str,
     phone_last4: Annotated[str, Query(pattern=r"^\d{4}$", description="来电手机号后四位")],
 ) -> PublicProgress:
-    return public_progress(session, number, phone_last4)
+    limiter.check(request.client.host if request.client else "?", number)
+    try:
+        return public_progress(session, number, phone_last4)
+    except NotFound:
+        limiter.failed(number)
+        raise

@@ -29,9 +29,10 @@ router = APIRouter(prefix="/tickets", tags=["tickets"])
 StatusParam = Literal[tuple(s.value for s in Status)]  # type: ignore[valid-type]
 
 
-def _detail(session: Session, actor: Actor, number: str) -> TicketDetail:
+def _acted(session: Session, actor: Actor, number: str) -> TicketDetail:
+    """The result of the actor's own command (visible to them once, even after a return)."""
     session.flush()
-    return ticket_detail(session, actor, number)
+    return ticket_detail(session, actor, number, just_acted=True)
 
 
 @router.post("", response_model=TicketSummary, status_code=status.HTTP_201_CREATED,
@@ -104,5 +105,5 @@ def perform(
         except ValueError as exc:
             raise Invalid("If-Match 须为工单版本号") from exc
     apply(session, actor, ticket, payload)
-    return _detail(session, actor, number)
+    return _acted(session, actor, number)
 

@@ -59,6 +59,7 @@ def subtree_filter(session: Session, unit_path: str) -> ColumnElement[bool]:
         select(TicketUnit.id)
         .where(col(TicketUnit.ticket_id) == col(Ticket.id))
         .where(col(TicketUnit.unit_id).in_(ids))
+        .where(col(TicketUnit.active))  # a unit that returned it, or was replaced, no longer sees it
     )
 
 

@@ -31,8 +31,6 @@ _KIND = {
     "close": "closed",
     "explain_close": "closed",
     "close_without_visit": "closed",
-    "pause": "paused",
-    "resume": "resumed",
 }
 
 

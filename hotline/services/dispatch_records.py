@@ -36,9 +36,10 @@ def suggested_units(session: Session, suggestion: dict[str, Any] | None) -> tupl
 
 def record_dispatch(session: Session, ticket: Ticket, suggestion: dict[str, Any] | None,
                     chosen_lead: int, chosen_co: list[int], used: bool, now: datetime) -> None:
+    lead_code = ((suggestion or {}).get("lead") or {}).get("code")
     codes = [c["code"] for c in (suggestion or {}).get("candidates", [])][:3]
-    ids = intake.unit_ids_by_code(session, codes)
-    lead, _ = suggested_units(session, suggestion)
+    ids = intake.unit_ids_by_code(session, [*codes, *([lead_code] if lead_code else [])])
+    lead = ids.get(lead_code) if lead_code else None
     cats = (suggestion or {}).get("categories") or []
     session.add(DispatchRecord(
         ticket_id=ticket.id, at=now, decision=(suggestion or {}).get("decision"),  # type: ignore[arg-type]

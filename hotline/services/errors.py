@@ -40,3 +40,7 @@ class Invalid(DomainError):
 
 class Unauthorized(DomainError):
     status, slug, title = 401, "unauthorized", "请先登录"
+
+
+class TooManyRequests(DomainError):
+    status, slug, title = 429, "too-many-requests", "查询过于频繁，请稍后再试"

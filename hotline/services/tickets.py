@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Select, or_
+from sqlalchemy import Select, insert, or_
 from sqlmodel import Session, col, func, select
 
 import sla
@@ -14,6 +14,7 @@ from hotline.clock import SHANGHAI, local, utcnow
 from hotline.models import (
     AssignmentRole,
     ExtensionRequest,
+    PersonalDataAccess,
     ReturnRecord,
     ReturnVisit,
     SupervisionOrder,
@@ -158,10 +159,13 @@ def _rows(session: Session, model: Any, ticket_id: int) -> list[dict[str, Any]]:
 
 
 def ticket_detail(
-    session: Session, actor: Actor, number: str, now: datetime | None = None
+    session: Session, actor: Actor, number: str, now: datetime | None = None, *,
+    just_acted: bool = False,
 ) -> TicketDetail:
+    """The ticket as the actor may see it. ``just_acted``: the answer to the actor's own command,
+    shown once even when the command took the ticket out of their view (a return)."""
     now = now or utcnow()
-    ticket = visible_ticket(session, actor, number)
+    ticket = load_ticket(session, number) if just_acted else visible_ticket(session, actor, number)
     units = _UnitCache(session, {})
     events = clocks.load_events(session, ticket.id)  # type: ignore[arg-type]
     clock_map = clocks.compute(ticket, events, now)
@@ -217,7 +221,6 @@ class TicketFilter:
     q: str | None = None
     created_from: datetime | None = None
     created_to: datetime | None = None
-    phone: str | None = None
     min_overdue_days: int | None = None
 
 
@@ -260,8 +263,6 @@ def filtered(session: Session, actor: Actor, flt: TicketFilter, now: datetime) -
         like = f"%{flt.q}%"
         stmt = stmt.where(or_(col(Ticket.content).like(like), col(Ticket.address).like(like),
                               col(Ticket.number).like(like)))
-    if flt.phone:
-        stmt = stmt.where(Ticket.caller_phone == flt.phone)
     if flt.created_from:
         stmt = stmt.where(col(Ticket.created_at) >= flt.created_from)
     if flt.created_to:
@@ -286,7 +287,14 @@ def list_tickets(
     rows = session.exec(stmt.order_by(*urgency_order(flt)).offset((page - 1) * page_size)
                         .limit(page_size)).all()
     units = _UnitCache(session, {})
-    return [summary(t, actor, units, now) for t in rows], int(total)
+    items = [summary(t, actor, units, now) for t in rows]
+    # CQ §22: every view of a caller's unmasked contact is traceable, in lists too.
+    shown = [t.id for t in rows if sees_contact(actor, t)]
+    if shown:
+        session.execute(insert(PersonalDataAccess.__table__),  # type: ignore[attr-defined]
+                        [{"ticket_id": tid, "user_id": actor.id, "purpose": "list", "at": now}
+                         for tid in shown])
+    return items, int(total)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from hotline.clock import as_utc, utcnow
 from hotline.models import (
     AssignmentRole,
     ExtensionRequest,
+    Notification,
     ReturnRecord,
     ReturnVisit,
     SupervisionOrder,
@@ -38,6 +39,7 @@ from hotline.settings import get_settings
 from hotline.sla_config import get_calendar, get_policy
 from hotline.workflow import (
     BY_ACTION,
+    FINAL_STATES,
     ActionPayload,
     Facts,
     Refusal,
@@ -166,6 +168,10 @@ def _emergency(s: Session, a: Actor, t: Ticket, p: Any, now: datetime):  # type:
     # platform through the outbox, in this same transaction.
     _close_at_intake(t, now, {"type": "emergency", "service": p.service})
     sent = linkage.hand_over(s, t, p.service, p.reason, now)
+    hotline = hotline_unit(s)
+    s.add(Notification(ticket_id=t.id, unit_id=hotline.id, role="supervisor", kind="emergency",  # type: ignore[arg-type]
+                       title=f"【应急移交】工单 {t.number} 已移交 {p.service}",
+                       body=f"{a.user.full_name}：{p.reason}（CQ §10 向热线主管报告）", created_at=now))
     return p.reason, {"service": p.service, "caller_connected": p.caller_connected,
                       "reported_to_supervisors": True, "queued_to_peer": sent}
 
@@ -266,6 +272,12 @@ def _return(s: Session, a: Actor, t: Ticket, p: Any, now: datetime):  # type: ig
     s.add(ReturnRecord(ticket_id=t.id, from_unit_id=from_unit, to_unit_id=to_unit,  # type: ignore[arg-type]
                        reason=p.reason, at=now))
     dispatch_records.mark_returned(s, t, from_unit)
+    # The unit sent it back as not theirs: it stops seeing the caller's matter (CQ §22).
+    for row in s.exec(select(TicketUnit).where(TicketUnit.ticket_id == t.id)
+                      .where(TicketUnit.unit_id == from_unit)
+                      .where(col(TicketUnit.role).in_([AssignmentRole.lead, AssignmentRole.handler]))):
+        row.active = False
+        s.add(row)
     return p.reason, {"from_unit_id": from_unit, "to_unit_id": to_unit, "to_hotline": to_hotline}
 
 
@@ -282,6 +294,8 @@ def _reject_return(s: Session, a: Actor, t: Ticket, p: Any, now: datetime):  # t
     s.add(record)
     t.route = [*t.route, record.from_unit_id]
     t.holder_unit_id = record.from_unit_id
+    back = AssignmentRole.lead if record.from_unit_id == t.lead_unit_id else AssignmentRole.handler
+    _set_assignment(s, t, record.from_unit_id, back, now)
     return p.reason, {"return_id": record.id, "to_unit_id": record.from_unit_id}
 
 
@@ -420,8 +434,9 @@ def _merge(s: Session, a: Actor, t: Ticket, p: Any, now: datetime):  # type: ign
         raise Invalid(f"目标工单 {p.target_number} 不存在", title="目标工单不存在")
     if target.id == t.id:
         raise Invalid("不能合并到自身", title="目标工单不正确")
-    if target.status in (Status.merged, Status.archived):
-        raise Invalid(f"目标工单 {target.number} 已合并或已归档", title="目标工单不正确")
+    if target.status in FINAL_STATES or target.status == Status.archived:
+        raise Invalid(f"目标工单 {target.number} 已结束（{target.status}），只能合并到仍在办理的工单",
+                      title="目标工单不正确")
     t.merged_into_id = target.id
     append_event(s, target, action="merge_in", actor=a, now=now, from_status=target.status,
                  to_status=target.status, reason=p.reason, payload={"from_number": t.number})
@@ -444,6 +459,30 @@ EFFECTS: dict[str, Effect] = {
     "archive": _nothing,
 }
 assert set(EFFECTS) == set(BY_ACTION), "every workflow action needs an effect"
+
+
+# When the ticket moves on, requests addressed to its old situation lapse: an extension asked
+# before a reply/forward/return is moot (and must not block the next one, nor move a later
+# deadline), and a supervision order is settled once the ticket is answered or goes elsewhere.
+_EXTENSIONS_LAPSE = {"reply", "forward", "return", "dispatch", "merge", "close",
+                     "close_without_visit", "explain_close"}
+_ORDERS_SETTLE = {"reply": "resolved", "close": "resolved", "close_without_visit": "resolved",
+                  "explain_close": "resolved", "dispatch": "void", "merge": "void"}
+
+
+def _settle_records(s: Session, t: Ticket, action: str, now: datetime) -> None:
+    if action in _EXTENSIONS_LAPSE:
+        for req in s.exec(select(ExtensionRequest).where(ExtensionRequest.ticket_id == t.id)
+                          .where(ExtensionRequest.status == "pending")):
+            req.status, req.decided_at = "lapsed", now
+            req.decision_reason = f"工单已{action}，申请自动失效"
+            s.add(req)
+    if action in _ORDERS_SETTLE:
+        for order in s.exec(select(SupervisionOrder).where(SupervisionOrder.ticket_id == t.id)
+                            .where(SupervisionOrder.status == "open")):
+            order.status = _ORDERS_SETTLE[action]
+            order.answered_at = order.answered_at or now
+            s.add(order)
 
 
 def _refuse(verdict_refusal: Refusal | None, message: str) -> Exception:
@@ -502,6 +541,7 @@ def _perform(
     event.payload = {**event_payload, **clocks.act_facts(payload.action, clock_map, now)}
     session.add(event)
     session.flush()
+    _settle_records(session, ticket, payload.action, now)
     linkage.after_action(session, ticket, payload.action, now)
     if payload.action == "approve_extension":
         # CQ §13(三): the caller is told the progress and the new deadline.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
 from pwdlib import PasswordHash
 from sqlmodel import Session, select
@@ -26,6 +27,18 @@ def verify_password(password: str, hashed: str) -> bool:
     return _hasher().verify(password, hashed)
 
 
+HOTLINE_ROLES = {"agent", "supervisor", "admin"}
+
+
+def check_role_unit(role: str, unit: Any) -> None:
+    """Hotline roles belong to the hotline center, unit roles to the units: visibility and
+    approvals are decided by role, so a mismatch would widen someone's powers."""
+    is_hotline = unit.kind == "hotline"
+    if (role in HOTLINE_ROLES) != is_hotline:
+        where = "热线中心" if role in HOTLINE_ROLES else "承办单位"
+        raise Invalid(f"角色 {role} 只能属于{where}（单位 {unit.name} 不符）", title="角色与单位不匹配")
+
+
 def create_user(
     session: Session, *, username: str, full_name: str, role: str, unit_id: int, password: str,
     password_hash: str | None = None,
@@ -34,7 +47,7 @@ def create_user(
         raise Invalid(f"未知角色：{role}", title="角色不存在")
     if len(password) < 4 and password_hash is None:
         raise Invalid("密码至少 4 位")
-    get_unit(session, unit_id)
+    check_role_unit(role, get_unit(session, unit_id))
     if session.exec(select(User).where(User.username == username)).first():
         raise Conflict(f"用户名已存在：{username}", title="用户名重复")
     user = User(
@@ -61,8 +74,9 @@ def get_user(session: Session, user_id: int) -> User:
 
 
 def update_user(session: Session, user: User, **changes: object) -> User:
-    if "unit_id" in changes and changes["unit_id"] is not None:
-        get_unit(session, int(changes["unit_id"]))  # type: ignore[call-overload]
+    unit_id = changes.get("unit_id") or user.unit_id
+    role = changes.get("role") or user.role
+    check_role_unit(str(role), get_unit(session, int(unit_id)))  # type: ignore[call-overload]
     password = changes.pop("password", None)
     if password:
         user.password_hash = hash_password(str(password))

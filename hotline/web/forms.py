@@ -14,7 +14,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ValidationError
+from pydantic import AwareDatetime, BaseModel, ValidationError
 from starlette.datastructures import FormData
 
 from hotline.clock import SHANGHAI
@@ -105,7 +105,7 @@ def widgets_for(model: type[BaseModel], unit_choices: dict[str, list[tuple[str, 
                               help_text))
         elif inner is int:
             out.append(Widget(name, label, "number", required, default, help=help_text))
-        elif inner is datetime:
+        elif inner is datetime or inner is AwareDatetime:
             out.append(Widget(name, label, "datetime", required, default, help=help_text))
         elif typing.get_origin(inner) is list:
             out.append(Widget(name, label, "text", required, None, help=help_text))
@@ -147,14 +147,25 @@ def parse(model: type[BaseModel], form: FormData, version: int | None = None) ->
         raw = form.get(name)
         if not isinstance(raw, str) or raw.strip() == "":
             continue
-        if inner is datetime:
-            parsed = datetime.fromisoformat(raw)
-            data[name] = parsed if parsed.tzinfo else parsed.replace(tzinfo=SHANGHAI)
+        if inner is datetime or inner is AwareDatetime:
+            try:  # a datetime-local field is Beijing time
+                parsed = datetime.fromisoformat(raw)
+                data[name] = parsed if parsed.tzinfo else parsed.replace(tzinfo=SHANGHAI)
+            except ValueError:
+                data[name] = raw  # pydantic reports it as a readable validation error
         else:
             data[name] = raw
     if version is not None and "version" in model.model_fields:
         data["version"] = version
     return model.model_validate(data)
+
+
+def small_int(raw: str | None, limit: int = 2_147_483_647) -> int | None:
+    """A positive id or version from a form/query string, or None (never a 500 on '²' or 10**30)."""
+    if not raw or not raw.isascii() or not raw.isdecimal() or len(raw) > 10:
+        return None
+    value = int(raw)
+    return value if 0 < value <= limit else None
 
 
 def error_text(exc: ValidationError) -> str:

@@ -29,8 +29,9 @@ from hotline.db import session_scope
 from hotline.models import REQUEST_TYPES, ROLE_LABELS, Channel, Role, Unit
 from hotline.models.tickets import CHANNEL_LABELS
 from hotline.schemas import TicketCreate
-from hotline.services.access import Actor
-from hotline.services.errors import DomainError, NotFound
+from hotline.services.access import Actor, can_see
+from hotline.services.errors import DomainError, NotFound, TooManyRequests
+from hotline.services.ratelimit import limiter
 from hotline.services.tickets import (
     TicketFilter,
     create_ticket,
@@ -331,7 +332,7 @@ def _decision(form: Any, choice: str) -> Any:
         co.discard(lead)
         days = str(form.get("due_working_days") or "")
         return Dispatch.model_validate({
-            "lead_unit_id": lead or None, "co_unit_ids": sorted(co, key=int),
+            "lead_unit_id": lead or None, "co_unit_ids": sorted(co),  # pydantic validates ids
             "category": form.get("category") or None, "due_working_days": days or None,
             "note": form.get("note") or None})
     return None
@@ -457,9 +458,10 @@ async def ticket_act(request: Request, number: str, action: str) -> Response:
             if transition is None:
                 raise NotFound(f"未知操作：{action}")
             version = str(form.get("version", ""))
-            payload = forms.parse(transition.payload, form, int(version) if version.isdigit() else None)
+            payload = forms.parse(transition.payload, form, forms.small_int(version))
             apply(session, actor, ticket, payload)  # type: ignore[arg-type]
             session.flush()
+            still_visible = can_see(session, actor, ticket)
         except ValidationError as exc:
             error, status = f"提交的内容不符合要求：{forms.error_text(exc)}", 422
         except DomainError as exc:
@@ -468,7 +470,8 @@ async def ticket_act(request: Request, number: str, action: str) -> Response:
             session.rollback()
             ctx = _ticket_ctx(session, actor, number) | {"error": error, "failed_action": action}
             return render(request, "ticket.html", actor, ctx, status)
-    target = f"/t/{number}?done={action}"
+    # After a return the unit no longer sees the ticket (CQ §22): back to its inbox.
+    target = f"/t/{number}?done={action}" if still_visible else f"/inbox?done={action}&t={number}"
     return RedirectResponse(target, status_code=303)
 
 
@@ -483,7 +486,7 @@ def board(request: Request, unit_id: str = "", category: str = "", request_type:
         _require(actor, {Role.supervisor, Role.admin})
         now = utcnow()
         warning = warning if warning in ("attention", "overdue", "at_risk") else "attention"
-        flt = TicketFilter(unit_id=int(unit_id) if unit_id.isdigit() else None,
+        flt = TicketFilter(unit_id=forms.small_int(unit_id),
                            category=category.strip() or None,
                            request_type=request_type if request_type in REQUEST_TYPES else None,
                            warning=warning)
@@ -519,12 +522,17 @@ def board(request: Request, unit_id: str = "", category: str = "", request_type:
 def progress(request: Request, number: str = "", last4: str = "") -> Response:
     result, error = None, None
     number, last4 = number.strip()[:20], last4.strip()[:4]
+    status = 200
     if number or last4:
         with session_scope() as session:
             try:
+                limiter.check(request.client.host if request.client else "?", number)
                 result = public_progress(session, number, last4)
             except NotFound as exc:
-                error = exc.detail
+                limiter.failed(number)
+                error, status = exc.detail, 404
+            except TooManyRequests as exc:
+                error, status = exc.detail, 429
     actor = None
     with session_scope() as session:
         try:
@@ -532,5 +540,5 @@ def progress(request: Request, number: str = "", last4: str = "") -> Response:
         except LoginRequired:
             actor = None
     return render(request, "progress.html", actor, {"result": result, "error": error, "number": number,
-                                                    "last4": last4}, 404 if error else 200)
+                                                    "last4": last4}, status)
 

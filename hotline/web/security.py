@@ -18,7 +18,7 @@ import jwt
 from fastapi import Request
 from sqlmodel import Session, col, select
 
-from hotline.api.deps import ALGORITHM, COOKIE
+from hotline.api.deps import ALGORITHM, COOKIE, csrf_token_for
 from hotline.models import Unit, User
 from hotline.services.access import Actor
 from hotline.settings import get_settings
@@ -43,7 +43,7 @@ def _sign(purpose: str, value: str) -> str:
 
 
 def csrf_for_session(token: str) -> str:
-    return _sign("csrf", token)
+    return csrf_token_for(token)
 
 
 def csrf_for_nonce(nonce: str) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, select
 
 from hotline.clock import utcnow
@@ -45,19 +46,36 @@ def refresh_open_clocks(now: datetime | None = None, *, only_provisional: bool =
                          ticket.sla_provisional)
                 if after != before:
                     changed += 1
+                    ticket.version += 1  # a user holding the old version gets a clean 409
                     session.add(ticket)
-            session.commit()
+            try:
+                session.commit()
+            except StaleDataError:
+                # A command changed one of these tickets meanwhile; it recomputed its clocks
+                # itself. Redo this batch from fresh rows rather than abort the whole run.
+                session.rollback()
+                continue
             last_id = batch[-1].id  # type: ignore[assignment]
 
 
 def sla_scan(full: bool = False, now: datetime | None = None) -> dict[str, object]:
     """The SLA scan as a job: one transaction; safe to run twice or to kill half way."""
+    from sqlalchemy.exc import IntegrityError
+
     from hotline.supervision.scan import scan
 
     now = now or utcnow()
-    with Session(get_engine(), expire_on_commit=False) as session:
-        result = scan(session, now, full=full)
-        session.commit()
+    for attempt in range(3):
+        # A user's command may append to a ticket's history at the same moment (unique seq): the
+        # whole scan rolls back and runs again — it is idempotent, so nothing is lost or doubled.
+        try:
+            with Session(get_engine(), expire_on_commit=False) as session:
+                result = scan(session, now, full=full)
+                session.commit()
+            break
+        except IntegrityError:
+            if attempt == 2:
+                raise
     return {"scan_id": result.scan_id, "candidates": result.candidates, "fired": result.fired,
             "notifications": result.notifications}
 
@@ -127,8 +145,7 @@ def relay_outbox(now: datetime | None = None) -> dict[str, int]:
     from hotline import linkage
 
     with Session(get_engine(), expire_on_commit=False) as session:
-        result = linkage.relay(session, now)
-        session.commit()
+        result = linkage.relay(session, now)  # commits its own short transactions
     return {"delivered": result.delivered, "retry": result.retry, "dead": result.dead}
 
 

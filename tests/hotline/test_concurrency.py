@@ -36,15 +36,17 @@ def test_two_concurrent_actions_one_wins(api: Api, city: City, client: TestClien
     d = api.act("agent", t["number"], "dispatch", lead_unit_id=city.unit("DC-DH"))
     version = d["version"]
     url = f"/api/v1/tickets/{t['number']}/transitions"
-    # The street's handler signs while its manager returns it, both having seen one version.
+    # The street's handler signs while its manager forwards it to a community, both having seen
+    # one version (both stay able to see the ticket, so the loser learns of the conflict).
     codes = _race(client, [
         (headers("donghua"), url, {"action": "sign", "version": version}),
-        (headers("donghua_mgr"), url, {"action": "return", "reason": "不属本街道", "version": version}),
+        (headers("donghua_mgr"), url, {"action": "forward", "to_unit_id": city.unit("DC-DH-GH"),
+                                       "version": version}),
     ])
     assert sorted(codes) == [200, 409], codes
     after = api.get("agent", t["number"])
     assert after["version"] == version + 1
-    assert after["events"][-1]["action"] in ("sign", "return")
+    assert after["events"][-1]["action"] in ("sign", "forward")
     assert len(after["events"]) == 3  # register, dispatch, and the winner's only
 
 

@@ -279,7 +279,9 @@ def test_relay_killed_mid_send_delivers_once(api: Api, engine: Engine, bridge: B
         proc.wait(timeout=10)
     with Session(engine) as s:
         assert s.exec(select(OutboxMessage)).one().state == "pending"  # not marked: will resend
-    relay_until_quiet(engine)
+    relay_until_quiet(engine)  # still within the killed relay's lease: nothing is sent twice yet
+    assert bridge.sim("GET", "/control/stats")["duplicates"] == 0
+    relay_until_quiet(engine, datetime.now(UTC) + timedelta(minutes=2))  # the lease has expired
     stats = bridge.sim("GET", "/control/stats")
     assert stats["received"] == 1 and stats["duplicates"] == 1  # delivered again, kept once
     with Session(engine) as s:
