@@ -14,7 +14,7 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlmodel import Session, col, select
 
 from hotline.clock import utcnow
-from hotline.db import get_engine
+from hotline.db import session_scope
 from hotline.models import Unit, User
 from hotline.services.access import Actor
 from hotline.services.errors import Forbidden, Unauthorized
@@ -27,15 +27,10 @@ COOKIE = "hotline_token"
 
 def get_session() -> Iterator[Session]:
     """One transaction per request: committed when the handler returns, rolled back on error."""
-    with Session(get_engine(), expire_on_commit=False) as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-        if session.info.pop("outbox_written", False):
-            kick_relay()
+    with session_scope() as session:
+        yield session
+    if session.info.pop("outbox_written", False):
+        kick_relay()
 
 
 def kick_relay() -> None:
