@@ -5,9 +5,8 @@ receiver through ``Idempotency-Key``); SMS is an interface a deployment plugs a 
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
+import time
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -15,6 +14,7 @@ import httpx
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+import integrations
 from hotline.models import Notification, Ticket
 from hotline.settings import Settings, get_settings
 
@@ -42,32 +42,46 @@ def webhook_body(n: Notification, number: str | None) -> bytes:
     }, ensure_ascii=False).encode("utf-8")
 
 
+LEASE = timedelta(seconds=60)
+
+
 def deliver_webhooks(session: Session, now: datetime, *, settings: Settings | None = None,
                      client: httpx.Client | None = None, limit: int = 200) -> dict[str, int]:
-    """Send pending notifications to the webhook; the caller commits. Returns counts by outcome."""
+    """Send due notifications to the webhook. Returns counts by outcome; commits as it goes.
+
+    Same discipline as the 110 relay: claim the due rows with a short lease and commit, then
+    send outside any transaction and record each outcome in its own — no lock is held while a
+    slow endpoint answers. Signed like every other message we send (`integrations.sign`).
+    """
     settings = settings or get_settings()
     counts = {"delivered": 0, "retry": 0, "dead": 0}
     if not settings.notify_webhook_url:
         return counts
-    stmt = (select(Notification, Ticket.number)
-            .outerjoin(Ticket, col(Ticket.id) == col(Notification.ticket_id))
-            .where(Notification.webhook_state == "pending")
+    stmt = (select(Notification.id).where(Notification.webhook_state == "pending")
             .where(col(Notification.webhook_next_at) <= now)
             .order_by(col(Notification.id)).limit(limit))
     if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=True, of=Notification)  # type: ignore[arg-type]
-    rows = session.execute(stmt).all()
+        stmt = stmt.with_for_update(skip_locked=True)
+    ids = list(session.execute(stmt).scalars())
+    for n in session.execute(select(Notification).where(col(Notification.id).in_(ids))).scalars():
+        n.webhook_next_at = now + LEASE
+    session.commit()
     own = client is None
     client = client or httpx.Client(timeout=httpx.Timeout(5.0, connect=2.0))
     try:
-        for n, number in rows:
-            body = webhook_body(n, number)
-            headers = {"Content-Type": "application/json", "Idempotency-Key": f"notification-{n.id}"}
+        for nid in ids:
+            n = session.get(Notification, nid)
+            if n is None or n.webhook_state != "pending":
+                continue
+            ticket = session.get(Ticket, n.ticket_id) if n.ticket_id else None
+            body = webhook_body(n, ticket.number if ticket else None)
+            headers = {"Content-Type": "application/json"}
+            key = f"notification-{n.id}"
             if settings.notify_webhook_secret:
-                ts = str(int(now.timestamp()))
-                mac = hmac.new(settings.notify_webhook_secret.encode(), ts.encode() + b"\n" + body,
-                               hashlib.sha256).hexdigest()
-                headers |= {"X-Hotline-Timestamp": ts, "X-Hotline-Signature": mac}
+                headers |= integrations.sign(settings.notify_webhook_secret, body,
+                                             int(time.time()), peer="12345", idempotency_key=key)
+            else:
+                headers["Idempotency-Key"] = key
             try:
                 ok = client.post(settings.notify_webhook_url, content=body, headers=headers).is_success
             except httpx.HTTPError:
@@ -83,6 +97,7 @@ def deliver_webhooks(session: Session, now: datetime, *, settings: Settings | No
                 n.webhook_next_at = now + backoff(n.webhook_attempts)
                 counts["retry"] += 1
             session.add(n)
+            session.commit()
     finally:
         if own:
             client.close()

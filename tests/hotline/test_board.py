@@ -6,7 +6,7 @@ import csv
 import io
 import json
 import threading
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any, ClassVar
 
@@ -17,6 +17,7 @@ from openpyxl import load_workbook
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+import integrations
 from hotline import settings
 from hotline.models import AnomalyAlert, Notification, Ticket
 from hotline.supervision.anomalies import detect, snapshot_unit_stats
@@ -118,6 +119,8 @@ class _Receiver(BaseHTTPRequestHandler):
             _Receiver.fail_first -= 1
             self.send_response(500)
         else:
+            # Signed like every message we send: verify it as a receiver would.
+            integrations.verify("s3cret", dict(self.headers), body, datetime.now(UTC))
             _Receiver.got.append((self.headers["Idempotency-Key"], json.loads(body)))
             self.send_response(204)
         self.end_headers()
