@@ -20,12 +20,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
-from sqlalchemy import text
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-PG = os.environ.get("HOTLINE_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 SCHEMA = "bench_relay"
+from _pgbench import fresh_schema  # noqa: E402
 
 
 def free_port() -> int:
@@ -44,33 +43,28 @@ def main() -> None:
     os.environ.update(HOTLINE_PEERS_FILE=str(example), HOTLINE_DEMO_MODE="true",
                       HOTLINE_EMBEDDED_JOBS="false", HOTLINE_PEER__110__BASE_URL=f"http://127.0.0.1:{port}")
     if args.db == "postgres":
-        os.environ.update(HOTLINE_DATABASE_URL=PG, HOTLINE_DATABASE_SCHEMA=SCHEMA)
+        fresh_schema(SCHEMA).dispose()
     else:
         os.environ["HOTLINE_DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp()}/relay.db"
     from sqlmodel import Session, func, select
 
     from hotline import linkage
-    from hotline.db import get_engine, make_engine
+    from hotline.db import get_engine
     from hotline.migrate import upgrade
     from hotline.models import OutboxMessage, User
     from hotline.schemas import TicketCreate
     from hotline.seed import seed_units_and_users
     from hotline.services.access import actor_for
     from hotline.services.tickets import create_ticket
-    from hotline.settings import Settings
     from hotline.workflow import EmergencyHandover
 
-    if args.db == "postgres":
-        admin = make_engine(Settings(database_url=PG))
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-            conn.execute(text(f"CREATE SCHEMA {SCHEMA}"))
-        admin.dispose()
     engine = get_engine()
-    upgrade(engine)
+    if args.db == "sqlite":
+        upgrade(engine)
+        with Session(engine) as s:
+            seed_units_and_users(s)
+            s.commit()
     with Session(engine) as s:
-        seed_units_and_users(s)
-        s.commit()
         agent = actor_for(s, s.exec(select(User).where(User.username == "agent")).one())
         for _ in range(args.messages):
             create_ticket(s, agent, TicketCreate(

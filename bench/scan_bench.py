@@ -27,8 +27,8 @@ from sqlalchemy import text
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-PG = os.environ.get("HOTLINE_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 SCHEMA = "bench_scan"
+from _pgbench import fresh_schema  # noqa: E402
 
 LOAD = """
 INSERT INTO tickets (number, channel, caller_phone, request_type, content, urgency, status,
@@ -48,26 +48,12 @@ LATERAL (SELECT CASE
 
 
 def setup(rows: int, fire_pct: float, now: datetime) -> None:
-    os.environ.update(HOTLINE_DATABASE_URL=PG, HOTLINE_DATABASE_SCHEMA=SCHEMA,
-                      HOTLINE_DEMO_MODE="true", HOTLINE_EMBEDDED_JOBS="false")
     from sqlmodel import Session, select
 
-    from hotline.db import make_engine
-    from hotline.migrate import upgrade
     from hotline.models import Unit
-    from hotline.seed import seed_units_and_users
-    from hotline.settings import Settings
 
-    admin = make_engine(Settings(database_url=PG))
-    with admin.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-        conn.execute(text(f"CREATE SCHEMA {SCHEMA}"))
-    admin.dispose()
-    engine = make_engine(Settings(database_url=PG, database_schema=SCHEMA))
-    upgrade(engine)
+    engine = fresh_schema(SCHEMA)
     with Session(engine) as s:
-        seed_units_and_users(s)
-        s.commit()
         units = list(s.exec(select(Unit.id).where(Unit.kind != "hotline")).all())
     step = 100_000
     for start in range(1, rows + 1, step):

@@ -1,0 +1,34 @@
+"""Shared by the benchmarks: a fresh PostgreSQL schema, migrated, with the demo units and users."""
+
+from __future__ import annotations
+
+import os
+
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+PG = os.environ.get("HOTLINE_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def fresh_schema(schema: str) -> Engine:
+    """Drop and recreate ``schema``, point hotline's settings at it, migrate, seed units/users."""
+    os.environ.update(HOTLINE_DATABASE_URL=PG, HOTLINE_DATABASE_SCHEMA=schema,
+                      HOTLINE_DEMO_MODE="true", HOTLINE_EMBEDDED_JOBS="false")
+    from sqlmodel import Session
+
+    from hotline.db import make_engine
+    from hotline.migrate import upgrade
+    from hotline.seed import seed_units_and_users
+    from hotline.settings import Settings
+
+    admin = make_engine(Settings(database_url=PG))
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    admin.dispose()
+    engine = make_engine(Settings(database_url=PG, database_schema=schema))
+    upgrade(engine)
+    with Session(engine) as s:
+        seed_units_and_users(s)
+        s.commit()
+    return engine
