@@ -152,3 +152,15 @@ def test_full_lifecycle_over_http(api: Api, city: City) -> None:
     returns = c["returns"]
     assert next(r["reason"] for r in returns).startswith("噪声源")
     assert len(returns) == 2
+
+
+def test_close_deadline_by_request_type_and_law(api: Api, city: City) -> None:
+    """CQ §13(二): consultations 5 working days, others 15; a legal deadline overrides (§13(四))."""
+    with time_machine.travel(at("2026-11-02 10:00"), tick=False):
+        t0 = at("2026-11-02 10:00")
+        for rtype, legal, days in (("咨询", None, 5), ("投诉", None, 15), ("建议", None, 15),
+                                   ("咨询", "政府信息公开", 20)):
+            n = api.create(request_type=rtype)["number"]
+            extra = {"legal_basis": legal} if legal else {}
+            d = api.act("agent", n, "dispatch", lead_unit_id=city.unit("DC-DH"), **extra)
+            assert due(d, "close") == expected(t0, days), (rtype, legal)
