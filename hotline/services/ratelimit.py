@@ -150,6 +150,8 @@ class PublicLookupLimiter:
             return self._memory
         with self._lock:
             if url not in self._redis:
+                # Short timeouts, unlike the workers' connection (workers.queue): this runs
+                # inside a public request, and a hung Redis must not hang the page.
                 conn = Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
                 self._redis[url] = RedisWindows(conn)
             return self._redis[url]
