@@ -16,10 +16,10 @@ def fresh_schema(schema: str) -> Engine:
                       HOTLINE_DEMO_MODE="true", HOTLINE_EMBEDDED_JOBS="false")
     from sqlmodel import Session
 
-    from hotline.db import make_engine
-    from hotline.migrate import upgrade
+    from hotline.core.db import make_engine
+    from hotline.core.migrate import upgrade
+    from hotline.core.settings import Settings
     from hotline.seed import seed_units_and_users
-    from hotline.settings import Settings
 
     admin = make_engine(Settings(database_url=PG))
     with admin.begin() as conn:

@@ -75,7 +75,7 @@ def http_intake(n: int, clients: int, workers: int, port: int = 8077,
     env = {**os.environ, "HOTLINE_DATABASE_URL": PG, "HOTLINE_DATABASE_SCHEMA": SCHEMA,
            "HOTLINE_DEMO_MODE": "true", "HOTLINE_LOG_LEVEL": "warning"}
     server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "hotline.api.app:create_app", "--factory",
+        [sys.executable, "-m", "uvicorn", "hotline.app:create_app", "--factory",
          "--port", str(port), "--workers", str(workers), "--log-level", "warning"],
         env=env, cwd=REPO,
     )
@@ -160,10 +160,10 @@ def overdue_query(rows: int, repeats: int = 50) -> dict[str, float]:
     os.environ.update(HOTLINE_DATABASE_URL=PG, HOTLINE_DATABASE_SCHEMA=SCHEMA)
     from sqlmodel import Session, select
 
-    from hotline import db, settings
-    from hotline.models import Unit, User
-    from hotline.services.access import actor_for
-    from hotline.services.tickets import TicketFilter, list_tickets
+    from hotline.core import db, settings
+    from hotline.tickets.reading import TicketFilter, list_tickets
+    from hotline.units.actor import actor_for
+    from hotline.units.models import Unit, User
 
     settings.get_settings.cache_clear()
     db.get_engine.cache_clear()

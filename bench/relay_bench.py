@@ -48,15 +48,16 @@ def main() -> None:
         os.environ["HOTLINE_DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp()}/relay.db"
     from sqlmodel import Session, func, select
 
-    from hotline import linkage
-    from hotline.db import get_engine
-    from hotline.migrate import upgrade
-    from hotline.models import OutboxMessage, User
-    from hotline.schemas import TicketCreate
+    from hotline.core.db import get_engine
+    from hotline.core.migrate import upgrade
+    from hotline.linkage import bridge as linkage
+    from hotline.linkage.models import OutboxMessage
     from hotline.seed import seed_units_and_users
-    from hotline.services.access import actor_for
-    from hotline.services.tickets import create_ticket
-    from hotline.workflow import EmergencyHandover
+    from hotline.tickets.reading import create_ticket
+    from hotline.tickets.schemas import TicketCreate
+    from hotline.tickets.workflow import EmergencyHandover
+    from hotline.units.actor import actor_for
+    from hotline.units.models import User
 
     engine = get_engine()
     if args.db == "sqlite":

@@ -50,7 +50,7 @@ LATERAL (SELECT CASE
 def setup(rows: int, fire_pct: float, now: datetime) -> None:
     from sqlmodel import Session, select
 
-    from hotline.models import Unit
+    from hotline.units.models import Unit
 
     engine = fresh_schema(SCHEMA)
     with Session(engine) as s:
@@ -66,7 +66,7 @@ def setup(rows: int, fire_pct: float, now: datetime) -> None:
 
 
 def timed_scan(now: datetime, full: bool) -> tuple[float, dict[str, object]]:
-    from hotline import db, settings
+    from hotline.core import db, settings
     from hotline.workers.jobs import sla_scan
 
     settings.get_settings.cache_clear()

@@ -30,9 +30,9 @@ def main() -> None:
     from sqlmodel import Session
 
     from classifier.demo import demo_corpus_path, ensure_default_model
-    from hotline import intake
-    from hotline.db import get_engine
-    from hotline.migrate import upgrade
+    from hotline.core.db import get_engine
+    from hotline.core.migrate import upgrade
+    from hotline.intake import advice as intake
     from hotline.seed import seed_units_and_users
 
     ensure_default_model(tmp / "models")

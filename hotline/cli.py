@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from hotline.settings import InsecureSettingsError, get_settings
+from hotline.core.settings import InsecureSettingsError, get_settings
 
 app = typer.Typer(help="12345 热线工单系统", no_args_is_help=True, add_completion=False)
 db_app = typer.Typer(help="数据库迁移", no_args_is_help=True)
@@ -42,15 +42,15 @@ def serve(
         _fail(str(exc))
     h, p = host or settings.host, port or settings.port
     typer.echo(f"12345 热线工单系统：http://{h}:{p}  （API 文档 /docs，健康检查 /healthz）")
-    uvicorn.run("hotline.api.app:create_app", factory=True, host=h, port=p, reload=reload,
+    uvicorn.run("hotline.app:create_app", factory=True, host=h, port=p, reload=reload,
                 log_level=settings.log_level)
 
 
 @db_app.command("upgrade")
 def db_upgrade(revision: Annotated[str, typer.Argument(help="目标版本")] = "head") -> None:
     """把数据库迁移到最新结构（Alembic）。"""
-    from hotline.db import get_engine
-    from hotline.migrate import upgrade
+    from hotline.core.db import get_engine
+    from hotline.core.migrate import upgrade
 
     upgrade(get_engine(), revision)
     typer.echo(f"数据库已迁移到 {revision}：{get_settings().database_url}")
@@ -62,7 +62,7 @@ def seed_demo(
     tickets: Annotated[int, typer.Option(help="生成的演示工单数")] = 200,
 ) -> None:
     """生成演示城市：单位、各角色用户（密码 demo）和各状态的演示工单。"""
-    from hotline.db import session_scope
+    from hotline.core.db import session_scope
     from hotline.seed import has_data, seed
 
     settings = get_settings()
@@ -114,7 +114,7 @@ def refresh_clocks(
     provisional_only: Annotated[bool, typer.Option(help="只重算暂定（无节假日数据）的期限")] = False,
 ) -> None:
     """按当前节假日表和时限策略重算在办工单的期限（加载新一年节假日后运行）。"""
-    from hotline.sla_config import reload
+    from hotline.core.sla_setup import reload
     from hotline.workers.jobs import refresh_open_clocks
 
     reload()
@@ -133,10 +133,10 @@ def users_create(
     """创建用户。"""
     from sqlmodel import select
 
-    from hotline.db import session_scope
-    from hotline.models import Unit
-    from hotline.services.errors import DomainError
-    from hotline.services.users import create_user
+    from hotline.core.db import session_scope
+    from hotline.core.errors import DomainError
+    from hotline.units.models import Unit
+    from hotline.units.users import create_user
 
     if password is None:
         password = typer.prompt("密码", hide_input=True, confirmation_prompt=True)
@@ -155,7 +155,7 @@ def users_create(
 
 
 def _period(since: str, until: str | None) -> tuple[datetime, datetime]:
-    from hotline.clock import SHANGHAI
+    from hotline.core.times import SHANGHAI
 
     try:
         start = datetime.fromisoformat(since).replace(tzinfo=SHANGHAI)
@@ -172,8 +172,8 @@ def routing_report_cmd(
     until: Annotated[str | None, typer.Option("--to", help="截止日期（不含），默认现在")] = None,
 ) -> None:
     """派单准确率 top-1/top-3 与各单位误派（退单）情况。"""
-    from hotline.db import session_scope
-    from hotline.services.routing_report import routing_report
+    from hotline.core.db import session_scope
+    from hotline.intake.report import routing_report
 
     start, end = _period(since, until)
     with session_scope() as session:
@@ -218,7 +218,7 @@ def sim110(
     step_delay_ms: Annotated[int, typer.Option(help="回调时间线步长（毫秒）")] = 500,
 ) -> None:
     """运行模拟 110 报警服务台（接收工单、回执、按时间线回调、推送非警务事项）。"""
-    from hotline import linkage
+    from hotline.linkage import bridge as linkage
     from integrations.simulator import serve
 
     cfg = linkage.peers().get(peer)

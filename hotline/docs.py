@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hotline.models import ROLE_LABELS
-from hotline.workflow import STATUS_LABELS, TRANSITIONS, mermaid
+from hotline.tickets.workflow import STATUS_LABELS, TRANSITIONS, mermaid
+from hotline.units.models import ROLE_LABELS
 
 WORKFLOW_MD = Path(__file__).resolve().parent.parent / "docs" / "WORKFLOW.md"
 

@@ -13,16 +13,13 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, func, select
 
-from hotline.clock import utcnow
-from hotline.models import Ticket, Unit, User
-from hotline.schemas import TicketCreate
-from hotline.services import clocks
-from hotline.services.access import Actor, actor_for
-from hotline.services.tickets import create_ticket
-from hotline.services.transitions import apply
-from hotline.services.units import create_unit
-from hotline.services.users import create_user, hash_password
-from hotline.workflow import (
+from hotline.core.times import utcnow
+from hotline.tickets import due_times as clocks
+from hotline.tickets.commands import apply
+from hotline.tickets.models import Ticket
+from hotline.tickets.reading import create_ticket
+from hotline.tickets.schemas import TicketCreate
+from hotline.tickets.workflow import (
     AnswerDirectly,
     ApproveExtension,
     Archive,
@@ -41,6 +38,10 @@ from hotline.workflow import (
     Visit,
     WarmTransfer,
 )
+from hotline.units.actor import Actor, actor_for
+from hotline.units.models import Unit, User
+from hotline.units.tree import create_unit
+from hotline.units.users import create_user, hash_password
 
 DEMO_PASSWORD = "demo"
 

@@ -34,7 +34,8 @@ def _worker() -> str:
 
 def _configure(url: str, schema: str | None) -> None:
     """Point hotline's settings and engine caches at a test database."""
-    from hotline import db, settings, sla_config
+    from hotline.core import db, settings
+    from hotline.core import sla_setup as sla_config
 
     os.environ["HOTLINE_DATABASE_URL"] = url
     if schema:
@@ -51,9 +52,9 @@ def _configure(url: str, schema: str | None) -> None:
 
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from hotline.db import make_engine
-    from hotline.migrate import upgrade
-    from hotline.settings import Settings
+    from hotline.core.db import make_engine
+    from hotline.core.migrate import upgrade
+    from hotline.core.settings import Settings
 
     path = tmp_path_factory.mktemp("sqlite") / "template.db"
     engine = make_engine(Settings(database_url=f"sqlite:///{path}"))
@@ -64,9 +65,9 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def pg_schema() -> Iterator[str]:
-    from hotline.db import make_engine
-    from hotline.migrate import upgrade
-    from hotline.settings import Settings
+    from hotline.core.db import make_engine
+    from hotline.core.migrate import upgrade
+    from hotline.core.settings import Settings
 
     schema = f"t_{_worker()}"
     admin = make_engine(Settings(database_url=PG_URL))
@@ -88,7 +89,7 @@ def pg_schema() -> Iterator[str]:
 def _truncate_pg(engine: Engine) -> None:
     from sqlmodel import SQLModel
 
-    import hotline.models  # noqa: F401
+    import hotline.tables  # noqa: F401
 
     names = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
     with engine.begin() as conn:
@@ -98,7 +99,7 @@ def _truncate_pg(engine: Engine) -> None:
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     """A migrated, empty database of each backend, wired into hotline's settings."""
-    from hotline import db
+    from hotline.core import db
 
     if request.param == "sqlite":
         path = tmp_path / "hotline.db"
@@ -148,6 +149,6 @@ def redis_url() -> Iterator[str]:
 @pytest.fixture(autouse=True)
 def _fresh_rate_limits() -> None:
     """The public lookup limiter is per process: start every test with a clean slate."""
-    from hotline.services.ratelimit import limiter
+    from hotline.web.ratelimit import limiter
 
     limiter.reset()

@@ -6,9 +6,9 @@ from alembic import context
 from sqlalchemy import Connection
 from sqlmodel import SQLModel
 
-import hotline.models  # noqa: F401  (registers every table on SQLModel.metadata)
-from hotline.db import make_engine
-from hotline.settings import get_settings
+import hotline.tables  # noqa: F401  (registers every table on SQLModel.metadata)
+from hotline.core.db import make_engine
+from hotline.core.settings import get_settings
 
 target_metadata = SQLModel.metadata
 

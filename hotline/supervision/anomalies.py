@@ -16,9 +16,11 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
-from hotline.clock import local
-from hotline.models import AnomalyAlert, Ticket, TicketUnit, Unit, UnitDailyStat, UnitKind
-from hotline.workflow import OPEN_STATES
+from hotline.core.times import local
+from hotline.supervision.models import AnomalyAlert, UnitDailyStat
+from hotline.tickets.models import Ticket, TicketUnit
+from hotline.tickets.workflow import OPEN_STATES
+from hotline.units.models import Unit, UnitKind
 
 SURGE_MIN = 5  # at least this many in 24 h …
 SURGE_FACTOR = 3.0  # … and this many times the usual daily level

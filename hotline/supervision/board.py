@@ -16,11 +16,11 @@ from openpyxl import Workbook
 from sqlalchemy import case
 from sqlmodel import Session, col, func, select
 
-from hotline.clock import local
-from hotline.models import Unit
-from hotline.services.access import Actor
-from hotline.services.tickets import TicketFilter, filtered, list_tickets, urgency_order
-from hotline.sla_config import get_calendar
+from hotline.core.sla_setup import get_calendar
+from hotline.core.times import local
+from hotline.tickets.reading import TicketFilter, filtered, list_tickets, urgency_order
+from hotline.units.actor import Actor
+from hotline.units.models import Unit
 
 EXPORT_LIMIT = 50_000
 
@@ -63,8 +63,8 @@ WARN = {"overdue": "红灯（超期）", "at_risk": "黄灯（临期）", "norma
 
 
 def export_rows(session: Session, actor: Actor, flt: TicketFilter, now: datetime) -> list[list[Any]]:
-    from hotline.services import clocks
-    from hotline.workflow import STATUS_LABELS
+    from hotline.tickets import due_times as clocks
+    from hotline.tickets.workflow import STATUS_LABELS
 
     if flt.warning is None and not flt.overdue:
         flt.warning = "attention"

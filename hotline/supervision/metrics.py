@@ -16,16 +16,15 @@ from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
-from hotline.models import (
+from hotline.tickets.models import (
     AssignmentRole,
     ExtensionRequest,
     ReturnRecord,
     ReturnVisit,
     TicketEvent,
     TicketUnit,
-    Unit,
-    UnitKind,
 )
+from hotline.units.models import Unit, UnitKind
 
 
 @dataclass

@@ -10,7 +10,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from openpyxl import Workbook
 from sqlmodel import Session
 
-from hotline.clock import SHANGHAI
+from hotline.core.times import SHANGHAI
 from hotline.supervision.metrics import HotlineMetrics, UnitMetrics, hotline_metrics, unit_metrics
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "web" / "templates"

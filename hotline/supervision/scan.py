@@ -41,21 +41,13 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
 import sla
-from hotline.clock import local
-from hotline.models import (
-    STAGE_LABELS,
-    Escalation,
-    Notification,
-    Stage,
-    SupervisionOrder,
-    Ticket,
-    TicketEvent,
-    Unit,
-    UnitKind,
-)
-from hotline.settings import get_settings
-from hotline.sla_config import get_calendar, get_policy
-from hotline.workflow import OPEN_STATES
+from hotline.core.settings import get_settings
+from hotline.core.sla_setup import get_calendar, get_policy
+from hotline.core.times import local
+from hotline.supervision.models import STAGE_LABELS, Escalation, Notification, Stage
+from hotline.tickets.models import SupervisionOrder, Ticket, TicketEvent
+from hotline.tickets.workflow import OPEN_STATES
+from hotline.units.models import Unit, UnitKind
 
 T = Ticket.__table__  # type: ignore[attr-defined]
 E = Escalation.__table__  # type: ignore[attr-defined]

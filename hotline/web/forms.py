@@ -17,8 +17,8 @@ from typing import Any, Literal
 from pydantic import AwareDatetime, BaseModel, ValidationError
 from starlette.datastructures import FormData
 
-from hotline.clock import SHANGHAI
-from hotline.workflow import NOT_ACCEPTED_LABELS, RATING_LABELS, Transition
+from hotline.core.times import SHANGHAI
+from hotline.tickets.workflow import NOT_ACCEPTED_LABELS, RATING_LABELS, Transition
 
 LABELS: dict[str, str] = {
     "answer": "解答内容", "kb_entries": "引用知识库条目（逗号分隔）", "target": "转接对象",

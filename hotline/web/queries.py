@@ -13,22 +13,22 @@ from typing import Any
 from sqlalchemy import and_, or_
 from sqlmodel import Session, col, func, select
 
-from hotline import models
-from hotline.clock import local
-from hotline.models import (
-    AnomalyAlert,
+from hotline.core.times import local
+from hotline.linkage import models
+from hotline.supervision.models import AnomalyAlert
+from hotline.tickets.models import (
     ExtensionRequest,
     ReturnRecord,
     SupervisionOrder,
     Ticket,
     TicketEvent,
-    Unit,
-    UnitKind,
 )
-from hotline.schemas import TicketSummary
-from hotline.services.access import Actor, subtree_unit_ids, visibility_filter
-from hotline.services.tickets import _UnitCache, summary
-from hotline.workflow import OPEN_STATES
+from hotline.tickets.reading import _UnitCache, summary
+from hotline.tickets.schemas import TicketSummary
+from hotline.tickets.visibility import subtree_unit_ids, visibility_filter
+from hotline.tickets.workflow import OPEN_STATES
+from hotline.units.actor import Actor
+from hotline.units.models import Unit, UnitKind
 
 INBOX_TABS: list[tuple[str, str]] = [
     ("sign", "待签收"), ("doing", "办理中"), ("due", "即将到期"), ("overdue", "已超期"),
@@ -51,7 +51,7 @@ def inbox_conditions(session: Session, actor: Actor, now: datetime) -> dict[str,
     pending_below = (select(ExtensionRequest.ticket_id)
                      .where(ExtensionRequest.status == "pending")
                      .where(col(ExtensionRequest.unit_id).in_(below)))
-    from hotline.models import AssignmentRole, TicketUnit
+    from hotline.tickets.models import AssignmentRole, TicketUnit
 
     co_of_me = (select(TicketUnit.ticket_id).where(TicketUnit.unit_id == me)
                 .where(TicketUnit.role == AssignmentRole.co).where(col(TicketUnit.active)))

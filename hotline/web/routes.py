@@ -23,41 +23,24 @@ from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 from sqlmodel import Session
 
-from hotline.api.deps import COOKIE, issue_token
-from hotline.clock import local, utcnow
-from hotline.db import session_scope
-from hotline.models import REQUEST_TYPES, ROLE_LABELS, Channel, Role, Unit
-from hotline.models.tickets import CHANNEL_LABELS
-from hotline.schemas import TicketCreate
-from hotline.services.access import Actor, can_see
-from hotline.services.errors import DomainError, NotFound, TooManyRequests
-from hotline.services.ratelimit import limiter
-from hotline.services.tickets import (
+from hotline.core.db import session_scope
+from hotline.core.errors import DomainError, NotFound, TooManyRequests
+from hotline.core.settings import get_settings
+from hotline.core.times import local, utcnow
+from hotline.supervision import board as board_service
+from hotline.supervision import report as report_service
+from hotline.tickets.commands import apply, facts_for, visible_ticket
+from hotline.tickets.models import CHANNEL_LABELS, REQUEST_TYPES, Channel
+from hotline.tickets.reading import (
     TicketFilter,
     create_ticket,
     list_tickets,
     public_progress,
     ticket_detail,
 )
-from hotline.services.transitions import apply, facts_for, visible_ticket
-from hotline.services.users import authenticate
-from hotline.settings import get_settings
-from hotline.supervision import board as board_service
-from hotline.supervision import report as report_service
-from hotline.web import charts, forms, queries
-from hotline.web.security import (
-    CSRF_COOKIE,
-    NONCE_COOKIE,
-    CsrfFailed,
-    LoginRequired,
-    check_csrf,
-    csrf_for_nonce,
-    csrf_for_session,
-    expected_csrf,
-    new_nonce,
-    page_actor,
-)
-from hotline.workflow import (
+from hotline.tickets.schemas import TicketCreate
+from hotline.tickets.visibility import can_see
+from hotline.tickets.workflow import (
     BY_ACTION,
     HOTLINE_ROLES,
     NOT_ACCEPTED_LABELS,
@@ -69,6 +52,24 @@ from hotline.workflow import (
     NotAccept,
     WarmTransfer,
     allowed_actions,
+)
+from hotline.units.actor import Actor
+from hotline.units.models import ROLE_LABELS, Role, Unit
+from hotline.units.users import authenticate
+from hotline.web import charts, forms, queries
+from hotline.web.deps import COOKIE, issue_token
+from hotline.web.ratelimit import limiter
+from hotline.web.security import (
+    CSRF_COOKIE,
+    NONCE_COOKIE,
+    CsrfFailed,
+    LoginRequired,
+    check_csrf,
+    csrf_for_nonce,
+    csrf_for_session,
+    expected_csrf,
+    new_nonce,
+    page_actor,
 )
 
 log = logging.getLogger("hotline.web")
@@ -86,7 +87,7 @@ def _countdown(due: datetime | None, warning: str) -> str:
     """'剩余 2 个工作日' / '已超期 1 个工作日' for list rows (working days from the calendar)."""
     if due is None:
         return "—"
-    from hotline.sla_config import get_calendar
+    from hotline.core.sla_setup import get_calendar
 
     cal, today, day = get_calendar(), local(utcnow()).date(), local(due).date()
     if warning == "overdue":
@@ -180,7 +181,7 @@ def _safe_next(value: str | None) -> str | None:
 
 def _require(actor: Actor, roles: frozenset[str] | set[str]) -> None:
     if actor.role not in roles:
-        from hotline.services.errors import Forbidden
+        from hotline.core.errors import Forbidden
 
         raise Forbidden("您的角色无权访问此页面", title="无权访问")
 
@@ -282,7 +283,7 @@ def console_assist(request: Request, caller_phone: str = "", content: str = "", 
         history = queries.caller_history(session, actor, phone, content, now) if len(phone) >= 7 else None
         suggestion = None
         if content.strip():
-            from hotline import intake
+            from hotline.intake import advice as intake
 
             rtype = request_type if request_type in REQUEST_TYPES else None
             suggestion = intake.suggest(session, content[:4000], address[:300] or None, rtype)

@@ -1,7 +1,7 @@
 """Page authentication and CSRF protection.
 
 The pages use the API's own JWT, carried in an HttpOnly, SameSite=Lax cookie named
-``hotline_token`` (``hotline.api.deps`` reads the same cookie, so the CSV/XLSX export links of
+``hotline_token`` (``hotline.web.deps`` reads the same cookie, so the CSV/XLSX export links of
 the API work from the board). Every POST from a page carries a CSRF token: an HMAC of the
 session's token under the server secret (a signed token bound to the session), sent both as a
 form field / ``X-CSRF-Token`` header and as the readable ``hotline_csrf`` cookie (double
@@ -18,10 +18,10 @@ import jwt
 from fastapi import Request
 from sqlmodel import Session, col, select
 
-from hotline.api.deps import ALGORITHM, COOKIE, csrf_token_for
-from hotline.models import Unit, User
-from hotline.services.access import Actor
-from hotline.settings import get_settings
+from hotline.core.settings import get_settings
+from hotline.units.actor import Actor
+from hotline.units.models import Unit, User
+from hotline.web.deps import ALGORITHM, COOKIE, csrf_token_for
 
 CSRF_COOKIE = "hotline_csrf"
 NONCE_COOKIE = "hotline_login_nonce"

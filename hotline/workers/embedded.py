@@ -10,7 +10,7 @@ import logging
 import threading
 import time
 
-from hotline.settings import get_settings
+from hotline.core.settings import get_settings
 from hotline.workers.schedule import PERIODIC
 
 log = logging.getLogger("hotline.embedded")

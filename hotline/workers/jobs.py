@@ -10,11 +10,11 @@ from datetime import datetime
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, select
 
-from hotline.clock import utcnow
-from hotline.db import get_engine
-from hotline.models import Ticket
-from hotline.services import clocks
-from hotline.workflow import OPEN_STATES
+from hotline.core.db import get_engine
+from hotline.core.times import utcnow
+from hotline.tickets import due_times as clocks
+from hotline.tickets.models import Ticket
+from hotline.tickets.workflow import OPEN_STATES
 
 BATCH = 500
 
@@ -82,7 +82,7 @@ def sla_scan(full: bool = False, now: datetime | None = None) -> dict[str, objec
 
 def deliver_notifications(now: datetime | None = None) -> dict[str, int]:
     """Push pending notifications to the configured webhook (at least once, keyed)."""
-    from hotline.supervision.channels import deliver_webhooks
+    from hotline.notifications.webhook import deliver_webhooks
 
     with Session(get_engine(), expire_on_commit=False) as session:
         counts = deliver_webhooks(session, now or utcnow())
@@ -115,9 +115,9 @@ def retrain_classifier(min_examples: int = 5) -> dict[str, object]:
     from collections import Counter
 
     from classifier import save_model, train_model
-    from hotline import intake
-    from hotline.models import DispatchRecord
-    from hotline.settings import get_settings
+    from hotline.core.settings import get_settings
+    from hotline.intake import advice as intake
+    from hotline.intake.models import DispatchRecord
 
     with Session(get_engine()) as session:
         returned = select(DispatchRecord.ticket_id).where(col(DispatchRecord.returned))
@@ -142,7 +142,7 @@ def retrain_classifier(min_examples: int = 5) -> dict[str, object]:
 
 def relay_outbox(now: datetime | None = None) -> dict[str, int]:
     """Send due outbox messages to the peers (at least once; the peer dedups by message id)."""
-    from hotline import linkage
+    from hotline.linkage import bridge as linkage
 
     with Session(get_engine(), expire_on_commit=False) as session:
         result = linkage.relay(session, now)  # commits its own short transactions
@@ -151,7 +151,7 @@ def relay_outbox(now: datetime | None = None) -> dict[str, int]:
 
 def reconcile_linkage(now: datetime | None = None) -> dict[str, object]:
     """Re-send unacknowledged hand-overs and list where the two sides disagree."""
-    from hotline import linkage
+    from hotline.linkage import bridge as linkage
 
     with Session(get_engine(), expire_on_commit=False) as session:
         result = linkage.reconcile(session, now)

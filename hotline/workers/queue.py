@@ -5,7 +5,7 @@ from __future__ import annotations
 from redis import Redis
 from rq import Queue
 
-from hotline.settings import get_settings
+from hotline.core.settings import get_settings
 
 QUEUE = "hotline"
 

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from hotline.models import Unit, User
+from hotline.units.models import Unit, User
 
 
 @dataclass
@@ -35,7 +35,7 @@ def city(engine: Engine) -> City:
 
 @pytest.fixture
 def client(city: City) -> Iterator[TestClient]:
-    from hotline.api.app import create_app
+    from hotline.app import create_app
 
     with TestClient(create_app(), raise_server_exceptions=True) as c:
         yield c
@@ -48,7 +48,7 @@ def headers(client: TestClient) -> Callable[[str], dict[str, str]]:
     Cached per test and per six hours of (possibly travelled) time, so tokens never expire
     under a test that moves the clock by days.
     """
-    from hotline.clock import utcnow
+    from hotline.core.times import utcnow
 
     cache: dict[tuple[str, int], dict[str, str]] = {}
 

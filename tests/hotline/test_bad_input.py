@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
-from hotline.models import ExtensionRequest, Ticket, TicketCounter, TicketEvent, TicketUnit
+from hotline.tickets.models import ExtensionRequest, Ticket, TicketCounter, TicketEvent, TicketUnit
 from tests.hotline.conftest import Api, City
 
 GOOD = {"caller_phone": "13812345678", "request_type": "投诉", "content": "路灯坏了"}

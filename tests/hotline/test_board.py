@@ -18,10 +18,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 import integrations
-from hotline import settings
-from hotline.models import AnomalyAlert, Notification, Ticket
+from hotline.core import settings
+from hotline.notifications.webhook import deliver_webhooks
 from hotline.supervision.anomalies import detect, snapshot_unit_stats
-from hotline.supervision.channels import deliver_webhooks
+from hotline.supervision.models import AnomalyAlert, Notification
+from hotline.tickets.models import Ticket
 from hotline.workers.jobs import sla_scan
 from sla import SHANGHAI
 from tests.hotline.conftest import Api, City
@@ -170,7 +171,7 @@ def test_surge_and_backlog_alerts(api: Api, city: City, engine: Engine) -> None:
     with Session(engine) as s:
         yesterday = now - timedelta(days=1)
         # An earlier day's backlog for the unit, to compare today's against.
-        from hotline.models import UnitDailyStat
+        from hotline.supervision.models import UnitDailyStat
 
         s.add(UnitDailyStat(unit_id=city.unit("DC-DH"), day=yesterday.astimezone(SHANGHAI).date(),
                             backlog=1, overdue=0))

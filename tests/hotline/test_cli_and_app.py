@@ -13,7 +13,8 @@ from sqlmodel import Session, func, select
 from typer.testing import CliRunner
 
 from hotline.cli import app
-from hotline.models import Ticket, TicketEvent, User
+from hotline.tickets.models import Ticket, TicketEvent
+from hotline.units.models import User
 from tests.conftest import REPO
 
 runner = CliRunner()

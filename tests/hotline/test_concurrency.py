@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
-from hotline.models import ExtensionRequest, TicketEvent
+from hotline.tickets.models import ExtensionRequest, TicketEvent
 from tests.hotline.conftest import Api, City
 
 

@@ -9,7 +9,7 @@ import yaml
 from typer.main import get_command
 
 from hotline.cli import app
-from hotline.settings import DEFAULT_SECRET, InsecureSettingsError, Settings
+from hotline.core.settings import DEFAULT_SECRET, InsecureSettingsError, Settings
 from tests.conftest import REPO
 
 COMPOSE = yaml.safe_load((REPO / "docker-compose.yml").read_text())
@@ -62,8 +62,8 @@ def test_refuses_default_secret_outside_demo_mode() -> None:
 
 
 def test_create_app_refuses_default_secret(monkeypatch: pytest.MonkeyPatch) -> None:
-    from hotline import settings
-    from hotline.api.app import create_app
+    from hotline.app import create_app
+    from hotline.core import settings
 
     monkeypatch.setenv("HOTLINE_DEMO_MODE", "false")
     monkeypatch.delenv("HOTLINE_SECRET_KEY", raising=False)

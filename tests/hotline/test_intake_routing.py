@@ -13,9 +13,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from typer.testing import CliRunner
 
-from hotline import intake, settings
 from hotline.cli import app
-from hotline.models import DispatchRecord
+from hotline.core import settings
+from hotline.intake import advice as intake
+from hotline.intake.models import DispatchRecord
 from sla import SHANGHAI
 from tests.hotline.conftest import Api, City
 

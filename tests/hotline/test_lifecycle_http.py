@@ -14,7 +14,7 @@ from typing import Any
 import time_machine
 
 import sla
-from hotline.sla_config import get_calendar, get_policy
+from hotline.core.sla_setup import get_calendar, get_policy
 from tests.hotline.conftest import Api, City
 
 SH = sla.SHANGHAI

@@ -30,8 +30,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
 import integrations
-from hotline import linkage, settings
-from hotline.models import LinkedMatter, OutboxMessage, Ticket
+from hotline.core import settings
+from hotline.linkage import bridge as linkage
+from hotline.linkage.models import LinkedMatter, OutboxMessage
+from hotline.tickets.models import Ticket
 from tests.conftest import REPO
 from tests.hotline.conftest import Api, City
 
@@ -71,7 +73,7 @@ class Bridge:
 
 @pytest.fixture
 def bridge(city: City, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Bridge]:
-    from hotline.api.app import create_app
+    from hotline.app import create_app
 
     sim_port, app_port = free_port(), free_port()
     monkeypatch.setenv("HOTLINE_PEERS_FILE", str(EXAMPLE))

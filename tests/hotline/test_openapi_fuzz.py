@@ -18,8 +18,8 @@ from tests.conftest import _configure
 
 @pytest.fixture(scope="module")
 def fuzz_app(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
-    from hotline import db
-    from hotline.api.app import create_app
+    from hotline.app import create_app
+    from hotline.core import db
     from hotline.seed import seed
 
     path = tmp_path_factory.mktemp("fuzz") / "hotline.db"

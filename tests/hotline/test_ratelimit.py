@@ -16,10 +16,10 @@ from collections.abc import Iterator
 import pytest
 from redis import Redis
 
-from hotline import settings
-from hotline.services import ratelimit
-from hotline.services.errors import TooManyRequests
-from hotline.services.ratelimit import PublicLookupLimiter, RedisWindows
+from hotline.core import settings
+from hotline.core.errors import TooManyRequests
+from hotline.web import ratelimit
+from hotline.web.ratelimit import PublicLookupLimiter, RedisWindows
 
 NUMBER = "20261121-000001"
 
@@ -63,7 +63,7 @@ def test_failures_recorded_by_another_os_process_lock_here(redis_url: str, conn:
     code = (
         "import sys\n"
         "from redis import Redis\n"
-        "from hotline.services.ratelimit import PublicLookupLimiter, RedisWindows\n"
+        "from hotline.web.ratelimit import PublicLookupLimiter, RedisWindows\n"
         "lim = PublicLookupLimiter(RedisWindows(Redis.from_url(sys.argv[1])))\n"
         "for _ in range(5):\n"
         "    lim.failed(sys.argv[2])\n"
@@ -137,7 +137,7 @@ def test_unreachable_redis_falls_back_to_process_limits(
     settings.get_settings.cache_clear()
     try:
         lim = PublicLookupLimiter()
-        with caplog.at_level(logging.WARNING, logger="hotline.services.ratelimit"):
+        with caplog.at_level(logging.WARNING, logger="hotline.web.ratelimit"):
             for _ in range(ratelimit.FAILS_PER_NUMBER[0]):
                 lim.failed(NUMBER)
             assert not _allowed(lim, "c")  # still limited, in this process's memory

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from hotline.models import ExtensionRequest, PersonalDataAccess, SupervisionOrder
+from hotline.tickets.models import ExtensionRequest, PersonalDataAccess, SupervisionOrder
 from tests.hotline.conftest import Api, City
 
 
@@ -102,7 +102,7 @@ def test_roles_must_match_units(client: TestClient, headers: Any, city: City) ->
 
 
 def test_cookie_authenticated_api_writes_need_csrf(api: Api, city: City, client: TestClient) -> None:
-    from hotline.api.deps import COOKIE, csrf_token_for
+    from hotline.web.deps import COOKIE, csrf_token_for
 
     token = client.post("/api/v1/auth/token", data={"username": "agent", "password": "demo"}).json()
     jwt = token["access_token"]

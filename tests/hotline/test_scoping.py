@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from hotline.models import PersonalDataAccess
+from hotline.tickets.models import PersonalDataAccess
 from tests.hotline.conftest import Api, City
 
 PHONE = "13812345678"

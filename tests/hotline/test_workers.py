@@ -12,8 +12,9 @@ from rq import SimpleWorker
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from hotline import settings, sla_config
-from hotline.models import Ticket
+from hotline.core import settings
+from hotline.core import sla_setup as sla_config
+from hotline.tickets.models import Ticket
 from hotline.workers.jobs import refresh_open_clocks
 from hotline.workers.queue import NoRedisError, queue, redis_connection
 from hotline.workers.schedule import PERIODIC, build_scheduler

@@ -17,14 +17,15 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
-from hotline.clock import utcnow
-from hotline.models import Ticket, TicketEvent, Unit, User
-from hotline.schemas import TicketCreate
-from hotline.services.access import actor_for
-from hotline.services.errors import DomainError, Forbidden
-from hotline.services.tickets import create_ticket
-from hotline.services.transitions import apply, facts_for
-from hotline.workflow import BY_ACTION, TRANSITIONS, Status, allowed_actions, judge
+from hotline.core.errors import DomainError, Forbidden
+from hotline.core.times import utcnow
+from hotline.tickets.commands import apply, facts_for
+from hotline.tickets.models import Ticket, TicketEvent
+from hotline.tickets.reading import create_ticket
+from hotline.tickets.schemas import TicketCreate
+from hotline.tickets.workflow import BY_ACTION, TRANSITIONS, Status, allowed_actions, judge
+from hotline.units.actor import actor_for
+from hotline.units.models import Unit, User
 from tests.hotline.conftest import City
 
 EDGES = {(src, dst) for t in TRANSITIONS for src in t.sources

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from hotline.docs import WORKFLOW_MD, workflow_markdown
-from hotline.services.transitions import EFFECTS
-from hotline.workflow import BY_ACTION, STATUS_LABELS, TRANSITIONS, Status
+from hotline.tickets.commands import EFFECTS
+from hotline.tickets.workflow import BY_ACTION, STATUS_LABELS, TRANSITIONS, Status
 
 
 def test_docs_are_generated_from_the_table() -> None:

@@ -40,9 +40,9 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="session")
 def seeded_db(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
-    from hotline.db import make_engine
+    from hotline.core.db import make_engine
+    from hotline.core.settings import Settings
     from hotline.seed import seed
-    from hotline.settings import Settings
 
     path = tmp_path_factory.mktemp("web") / "demo.db"
     shutil.copy(sqlite_template, path)
@@ -63,7 +63,7 @@ def server(seeded_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     env.pop("HOTLINE_DATABASE_SCHEMA", None)
     log = (tmp_path_factory.mktemp("web-log") / "uvicorn.log").open("w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "hotline.api.app:create_app", "--factory",
+        [sys.executable, "-m", "uvicorn", "hotline.app:create_app", "--factory",
          "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
         env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"

@@ -7,9 +7,10 @@ import statistics
 import pytest
 from sqlmodel import Session, select
 
-from hotline.db import make_engine
-from hotline.models import Ticket, Unit
-from hotline.settings import Settings
+from hotline.core.db import make_engine
+from hotline.core.settings import Settings
+from hotline.tickets.models import Ticket
+from hotline.units.models import Unit
 from tests.web.conftest import ARTIFACTS, Server, csrf_of, login
 
 pytestmark = pytest.mark.xdist_group("web")

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-import hotline.models.base
+import hotline.core.columns
 
 revision: str = '0002'
 down_revision: str | None = '0001'
@@ -31,7 +31,7 @@ def upgrade() -> None:
     sa.Column('observed', sa.Float(), nullable=False),
     sa.Column('baseline', sa.Float(), nullable=False),
     sa.Column('detail', sa.JSON(), nullable=False),
-    sa.Column('created_at', hotline.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', hotline.core.columns.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['unit_id'], ['units.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('kind', 'key', 'day')
@@ -56,9 +56,9 @@ def upgrade() -> None:
     sa.Column('cycle', sa.BigInteger(), nullable=False),
     sa.Column('unit_id', sa.Integer(), nullable=True),
     sa.Column('clock', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True),
-    sa.Column('due_at', hotline.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('due_at', hotline.core.columns.UTCDateTime(timezone=True), nullable=True),
     sa.Column('scan_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
-    sa.Column('created_at', hotline.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', hotline.core.columns.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['ticket_id'], ['tickets.id'], ),
     sa.ForeignKeyConstraint(['unit_id'], ['units.id'], ),
     sa.PrimaryKeyConstraint('id'),
@@ -78,11 +78,11 @@ def upgrade() -> None:
     sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
     sa.Column('title', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('body', sa.Text(), nullable=False),
-    sa.Column('created_at', hotline.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('read_at', hotline.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', hotline.core.columns.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('read_at', hotline.core.columns.UTCDateTime(timezone=True), nullable=True),
     sa.Column('webhook_state', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=True),
     sa.Column('webhook_attempts', sa.Integer(), nullable=False),
-    sa.Column('webhook_next_at', hotline.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('webhook_next_at', hotline.core.columns.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['escalation_id'], ['escalations.id'], ),
     sa.ForeignKeyConstraint(['ticket_id'], ['tickets.id'], ),
     sa.ForeignKeyConstraint(['unit_id'], ['units.id'], ),
@@ -102,8 +102,8 @@ def upgrade() -> None:
 
     with op.batch_alter_table('tickets', schema=None) as batch_op:
         batch_op.add_column(sa.Column('next_clock', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True))
-        batch_op.add_column(sa.Column('next_escalate_at', hotline.models.base.UTCDateTime(timezone=True), nullable=True))
-        batch_op.add_column(sa.Column('scan_next_at', hotline.models.base.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('next_escalate_at', hotline.core.columns.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('scan_next_at', hotline.core.columns.UTCDateTime(timezone=True), nullable=True))
         batch_op.create_index(batch_op.f('ix_tickets_scan_next_at'), ['scan_next_at'], unique=False)
 
     # ### end Alembic commands ###

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-import hotline.models.base
+import hotline.core.columns
 
 revision: str = '0003'
 down_revision: str | None = '0002'
@@ -27,14 +27,14 @@ def upgrade() -> None:
     sa.Column('rules', sa.Integer(), nullable=False),
     sa.Column('note', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', hotline.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', hotline.core.columns.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
     op.create_table('dispatch_records',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('ticket_id', sa.Integer(), nullable=False),
-    sa.Column('at', hotline.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('at', hotline.core.columns.UTCDateTime(timezone=True), nullable=False),
     sa.Column('decision', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True),
     sa.Column('suggested_lead_id', sa.Integer(), nullable=True),
     sa.Column('suggested_unit_ids', sa.JSON(), nullable=False),

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-import hotline.models.base
+import hotline.core.columns
 
 revision: str = '0004'
 down_revision: str | None = '0003'
@@ -29,7 +29,7 @@ def upgrade() -> None:
     sa.Column('correlation_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('ticket_id', sa.Integer(), nullable=True),
     sa.Column('ack', sa.Text(), nullable=False),
-    sa.Column('received_at', hotline.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('received_at', hotline.core.columns.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['ticket_id'], ['tickets.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('message_id')
@@ -50,10 +50,10 @@ def upgrade() -> None:
     sa.Column('seen', sa.JSON(), nullable=False),
     sa.Column('out_seq', sa.Integer(), nullable=False),
     sa.Column('rejected_reason', sa.Text(), nullable=True),
-    sa.Column('sent_at', hotline.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('acked_at', hotline.models.base.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('closed_at', hotline.models.base.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('updated_at', hotline.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', hotline.core.columns.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('acked_at', hotline.core.columns.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('closed_at', hotline.core.columns.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('updated_at', hotline.core.columns.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['ticket_id'], ['tickets.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('ticket_id', 'peer', 'direction')
@@ -72,12 +72,12 @@ def upgrade() -> None:
     sa.Column('body', sa.Text(), nullable=False),
     sa.Column('state', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
-    sa.Column('next_attempt_at', hotline.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('next_attempt_at', hotline.core.columns.UTCDateTime(timezone=True), nullable=True),
     sa.Column('last_error', sa.Text(), nullable=True),
     sa.Column('last_http_status', sa.Integer(), nullable=True),
     sa.Column('peer_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
-    sa.Column('created_at', hotline.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('delivered_at', hotline.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', hotline.core.columns.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('delivered_at', hotline.core.columns.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['ticket_id'], ['tickets.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('message_id')

@@ -1,0 +1,76 @@
+"""Intake suggestions for agents, the admin-edited dispatch catalogue, and routing accuracy."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Body, Query
+from fastapi.responses import PlainTextResponse
+from pydantic import BaseModel, ConfigDict, Field
+from sqlmodel import col, select
+
+import routing
+from hotline.core.errors import Invalid
+from hotline.core.times import utcnow
+from hotline.intake import advice as intake
+from hotline.intake.models import CatalogueVersion
+from hotline.intake.report import routing_report
+from hotline.units.models import Role
+from hotline.web.deps import ActorDep, SessionDep, require_roles
+
+router = APIRouter(tags=["intake"])
+HotlineSide = require_roles(Role.agent, Role.supervisor, Role.admin)
+AdminOnly = require_roles(Role.admin)
+
+
+class SuggestIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    text: str = Field(min_length=1, max_length=4000, description="来电人所述内容")
+    address: str | None = Field(default=None, max_length=300)
+    request_type: Literal["咨询", "求助", "投诉", "举报", "建议", "表扬"] | None = None
+
+
+@router.post("/intake/suggest", dependencies=[HotlineSide],
+             summary="智能受理建议：应急/不予受理/直接解答/派单，属地与属事单位及理由")
+def suggest(session: SessionDep, data: SuggestIn) -> dict[str, Any]:
+    return intake.suggest(session, data.text, data.address, data.request_type)
+
+
+@router.get("/routing/catalogue", response_class=PlainTextResponse, dependencies=[HotlineSide],
+            summary="当前派单目录（CSV）")
+def get_catalogue(session: SessionDep) -> str:
+    latest = session.exec(select(CatalogueVersion).order_by(col(CatalogueVersion.id).desc())).first()
+    if latest is not None:
+        return latest.content
+    path = intake.get_settings().catalogue_file or intake.ROUTING_DATA / "demo_catalogue.csv"
+    return path.read_text(encoding="utf-8")
+
+
+@router.put("/routing/catalogue", dependencies=[AdminOnly],
+            summary="更新派单目录（CSV，校验通过后生效并留存历史版本）")
+def put_catalogue(session: SessionDep, actor: ActorDep,
+                  content: Annotated[str, Body(media_type="text/csv", max_length=1_000_000)],
+                  note: Annotated[str | None, Query(max_length=500)] = None) -> dict[str, Any]:
+    if "\n" not in content:
+        content += "\n"  # always parsed as CSV text, never taken for a file path
+    try:
+        parsed = routing.Catalogue.from_csv(content)
+        parsed.check_units(intake.directory(session))
+    except (routing.CatalogueError, routing.DataFileError, ValueError) as exc:
+        raise Invalid(str(exc), title="派单目录有误") from exc
+    if not parsed.rules:
+        raise Invalid("派单目录没有任何规则", title="派单目录有误")
+    version = CatalogueVersion(content=content, rules=len(parsed.rules), note=note,
+                               created_by_id=actor.id, created_at=utcnow())
+    session.add(version)
+    session.flush()
+    return {"version": version.id, "rules": version.rules}
+
+
+@router.get("/routing/report", dependencies=[require_roles(Role.supervisor, Role.admin)],
+            summary="派单准确率（top-1/top-3）与各单位退单（误派）情况")
+def report(session: SessionDep, start: datetime, end: datetime) -> dict[str, Any]:
+    if start.tzinfo is None or end.tzinfo is None:
+        raise Invalid("时间须带时区", title="时间格式不正确")
+    return routing_report(session, start, end).to_dict()

@@ -1,1 +1,0 @@
-"""Commands and queries: plain functions taking a session; one transaction per command."""

@@ -1,0 +1,165 @@
+"""Supervisors' board, exports, unit metrics, the monthly report, anomaly alerts, and the inbox."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel
+from sqlalchemy import or_
+from sqlmodel import col, select
+
+from hotline.core.errors import Invalid, NotFound
+from hotline.core.ids import DbIdPath, DbIdQuery
+from hotline.core.times import utcnow
+from hotline.supervision import board as board_service
+from hotline.supervision import report as report_service
+from hotline.supervision.models import AnomalyAlert, Notification
+from hotline.tickets.reading import TicketFilter
+from hotline.tickets.schemas import TicketSummary
+from hotline.tickets.visibility import subtree_unit_ids
+from hotline.units.actor import Actor
+from hotline.units.models import Role
+from hotline.web.deps import ActorDep, SessionDep, require_roles
+
+router = APIRouter(prefix="/supervision", tags=["supervision"])
+inbox_router = APIRouter(prefix="/inbox", tags=["inbox"])
+Watchers = require_roles(Role.supervisor, Role.admin, Role.unit_manager)
+Supervisors = require_roles(Role.supervisor, Role.admin)
+Month = Annotated[str, Query(pattern=r"^(19|20)\d{2}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
+
+
+class UnitCountOut(BaseModel):
+    unit_id: int | None
+    unit_name: str
+    overdue: int
+    at_risk: int
+
+
+class BoardOut(BaseModel):
+    items: list[TicketSummary]
+    total: int
+    page: int
+    page_size: int
+    counts: list[UnitCountOut]
+
+
+def _filter(unit_id: int | None, category: str | None, request_type: str | None,
+            warning: str | None, min_overdue_days: int | None) -> TicketFilter:
+    return TicketFilter(unit_id=unit_id, category=category, request_type=request_type,
+                        warning=warning, min_overdue_days=min_overdue_days)
+
+
+FilterArgs = dict[str, Any]
+
+
+@router.get("/board", response_model=BoardOut, dependencies=[Watchers],
+            summary="督办看板：临期与超期工单（按紧急程度排序）及各单位计数")
+def get_board(
+    session: SessionDep, actor: ActorDep,
+    unit_id: DbIdQuery = None,
+    category: Annotated[str | None, Query(max_length=200)] = None,
+    request_type: Literal["咨询", "求助", "投诉", "举报", "建议", "表扬"] | None = None,
+    warning: Literal["at_risk", "overdue", "attention"] | None = None,
+    min_overdue_days: Annotated[int | None, Query(ge=1, le=365)] = None,
+    page: Annotated[int, Query(ge=1, le=100000)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> BoardOut:
+    flt = _filter(unit_id, category, request_type, warning, min_overdue_days)
+    data = board_service.board(session, actor, flt, utcnow(), page, page_size)
+    return BoardOut(items=data["items"], total=data["total"], page=page, page_size=page_size,
+                    counts=[UnitCountOut(**asdict(c)) for c in data["counts"]])
+
+
+@router.get("/board.{fmt}", dependencies=[Watchers], summary="导出督办清单（CSV 或 XLSX）",
+            response_class=Response)
+def export_board(
+    session: SessionDep, actor: ActorDep, fmt: Literal["csv", "xlsx"],
+    unit_id: DbIdQuery = None,
+    category: Annotated[str | None, Query(max_length=200)] = None,
+    request_type: Literal["咨询", "求助", "投诉", "举报", "建议", "表扬"] | None = None,
+    warning: Literal["at_risk", "overdue", "attention"] | None = None,
+    min_overdue_days: Annotated[int | None, Query(ge=1, le=365)] = None,
+) -> Response:
+    flt = _filter(unit_id, category, request_type, warning, min_overdue_days)
+    rows = board_service.export_rows(session, actor, flt, utcnow())
+    if fmt == "csv":
+        return Response(board_service.to_csv(rows), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": 'attachment; filename="board.csv"'})
+    return Response(board_service.to_xlsx(rows),
+                    media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": 'attachment; filename="board.xlsx"'})
+
+
+def _scope(session: SessionDep, actor: Actor) -> list[int] | None:
+    """Managers see the units of their own subtree; the hotline side sees every unit."""
+    return None if actor.hotline_side else subtree_unit_ids(session, actor.unit.path)
+
+
+@router.get("/metrics", dependencies=[Watchers], summary="单位绩效指标（口径见 docs/METRICS.md）")
+def metrics(session: SessionDep, actor: ActorDep, month: Month) -> dict[str, Any]:
+    try:
+        units, hotline = report_service.collect(session, month, _scope(session, actor))
+    except ValueError as exc:
+        raise Invalid(f"月份格式不正确：{month}") from exc
+    return {"month": month, "units": [m.to_dict() for m in units], "hotline": hotline.to_dict()}
+
+
+@router.get("/report", dependencies=[Watchers], summary="月度单位考评报告（HTML 或 XLSX）",
+            response_class=Response)
+def report(session: SessionDep, actor: ActorDep, month: Month,
+           format: Literal["html", "xlsx"] = "html") -> Response:
+    try:
+        units, hotline = report_service.collect(session, month, _scope(session, actor))
+    except ValueError as exc:
+        raise Invalid(f"月份格式不正确：{month}") from exc
+    if format == "xlsx":
+        return Response(report_service.to_xlsx(month, units, hotline),
+                        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        headers={"Content-Disposition": f'attachment; filename="report-{month}.xlsx"'})
+    return HTMLResponse(report_service.to_html(month, units, hotline))
+
+
+@router.get("/anomalies", dependencies=[Supervisors], summary="异常预警（诉求激增、单位积压/超期激增）")
+def anomalies(session: SessionDep, days: Annotated[int, Query(ge=1, le=90)] = 7) -> list[dict[str, Any]]:
+    from datetime import timedelta
+
+    from hotline.core.times import local
+
+    since = local(utcnow()).date() - timedelta(days=days)
+    rows = session.exec(select(AnomalyAlert).where(col(AnomalyAlert.day) >= since)
+                        .order_by(col(AnomalyAlert.id).desc())).all()
+    return [r.model_dump(mode="json") for r in rows]
+
+
+def _mine(actor: Actor) -> Any:
+    return (Notification.unit_id == actor.unit.id) & or_(
+        Notification.role == "", Notification.role == actor.role)
+
+
+@inbox_router.get("", summary="我的提醒（催办、督办、升级）")
+def inbox(session: SessionDep, actor: ActorDep, unread: bool = False,
+          limit: Annotated[int, Query(ge=1, le=200)] = 50) -> dict[str, Any]:
+    stmt = select(Notification).where(_mine(actor))
+    if unread:
+        stmt = stmt.where(col(Notification.read_at).is_(None))
+    rows = session.exec(stmt.order_by(col(Notification.id).desc()).limit(limit)).all()
+    unread_count = len(session.exec(select(Notification.id).where(_mine(actor))
+                                    .where(col(Notification.read_at).is_(None))).all())
+    return {"unread": unread_count, "items": [
+        r.model_dump(mode="json", exclude={"webhook_state", "webhook_attempts", "webhook_next_at"})
+        for r in rows]}
+
+
+@inbox_router.post("/{notification_id}/read", summary="标记已读")
+def mark_read(session: SessionDep, actor: ActorDep, notification_id: DbIdPath) -> dict[str, Any]:
+    note = session.exec(select(Notification).where(Notification.id == notification_id)
+                        .where(_mine(actor))).first()
+    if note is None:
+        raise NotFound("提醒不存在", title="提醒不存在")
+    if note.read_at is None:
+        note.read_at = utcnow()
+        session.add(note)
+    return {"id": note.id, "read_at": note.read_at}

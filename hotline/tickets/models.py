@@ -1,0 +1,237 @@
+"""Tickets (工单), their unit assignments and their append-only history (CQ §16).
+
+The ticket row is the current view; ``ticket_events`` is the record. Clock due times are
+denormalised onto the ticket (recomputed by ``sla`` on every command) so that the overdue and
+at-risk lists are an index range scan even with millions of tickets.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import declared_attr
+from sqlmodel import Field, SQLModel
+
+from hotline.core.columns import UTCDateTime
+
+
+class Channel(StrEnum):
+    phone = "phone"
+    web = "web"
+    app = "app"
+    wechat = "wechat"
+    transfer_110 = "110"
+    national = "national"  # 国家政务服务平台
+
+
+CHANNEL_LABELS = {
+    "phone": "电话", "web": "网站", "app": "APP", "wechat": "微信",
+    "110": "110转办", "national": "国家平台",
+}
+
+REQUEST_TYPES = ("咨询", "求助", "投诉", "举报", "建议", "表扬")
+
+
+class Urgency(StrEnum):
+    normal = "normal"
+    urgent = "urgent"
+    very_urgent = "very_urgent"
+
+
+class Ticket(SQLModel, table=True):
+    __tablename__ = "tickets"
+    __table_args__ = (
+        Index("ix_tickets_next_due_open", "next_due_at"),
+        Index("ix_tickets_next_at_risk", "next_at_risk_at"),
+        Index("ix_tickets_status_created", "status", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(sa_column=Column(String(20), unique=True, nullable=False))
+    channel: str = Field(max_length=16)
+    caller_name: str | None = Field(default=None, max_length=64)
+    caller_phone: str = Field(max_length=32, index=True)
+    request_type: str = Field(max_length=8)
+    category: str | None = Field(default=None, max_length=200)
+    content: str = Field(sa_column=Column(Text, nullable=False))
+    address: str | None = Field(default=None, max_length=300)
+    urgency: str = Field(default="normal", max_length=16)
+    status: str = Field(max_length=20)
+    lead_unit_id: int | None = Field(default=None, foreign_key="units.id", index=True)
+    # The unit that holds the ticket now: the concrete handler after forwarding, or the parent
+    # a return went back to. Actions are checked against it.
+    holder_unit_id: int | None = Field(default=None, foreign_key="units.id", index=True)
+    # The chain of units from the hotline down to the holder ([hotline, lead, sub-unit…]):
+    # a return (退单) goes one step up it, "逐级向上提交" (CQ §13(一)).
+    route: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    created_by_id: int | None = Field(default=None, foreign_key="users.id")
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+    dispatched_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    replied_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Deadline inputs given at dispatch (CQ §13(二)(四)).
+    custom_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    legal_basis: str | None = Field(default=None, max_length=64)
+    # Clocks, as last computed by sla (see services.clocks).
+    transfer_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    return_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    close_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    next_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    next_at_risk_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    next_clock: str | None = Field(default=None, max_length=16)  # which clock is due first
+    #: Still overdue at this moment → escalate to the next level (policy escalation delay).
+    next_escalate_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    #: When the scan next has something to do for this ticket (incremental scan index).
+    scan_next_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    sla_provisional: bool = False
+    # Outcome fields.
+    reply_content: str | None = Field(default=None, sa_column=Column(Text))
+    decision: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    merged_into_id: int | None = Field(default=None, foreign_key="tickets.id")
+    rework_count: int = 0
+    version: int = Field(default=1)
+
+    # Optimistic concurrency: every UPDATE says "AND version = :seen"; a lost race is a 409.
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:
+        # The service bumps the version once per command (not once per flush).
+        return {"version_id_col": cls.__table__.c.version,  # type: ignore[attr-defined]
+                "version_id_generator": False}
+
+
+class AssignmentRole(StrEnum):
+    lead = "lead"  # 牵头承办单位
+    co = "co"  # 协同承办单位
+    handler = "handler"  # a unit the ticket was forwarded to (具体承办单位)
+
+
+class TicketUnit(SQLModel, table=True):
+    """Every unit that has (had) a part in a ticket; scoping reads it."""
+
+    __tablename__ = "ticket_units"
+    __table_args__ = (UniqueConstraint("ticket_id", "unit_id", "role"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="tickets.id", index=True)
+    unit_id: int = Field(foreign_key="units.id", index=True)
+    role: str = Field(max_length=10)
+    active: bool = True
+    assigned_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class TicketEvent(SQLModel, table=True):
+    """One row per command, written in the same transaction as the ticket change; never updated."""
+
+    __tablename__ = "ticket_events"
+    __table_args__ = (UniqueConstraint("ticket_id", "seq"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="tickets.id", index=True)
+    seq: int
+    action: str = Field(max_length=32)
+    from_status: str | None = Field(default=None, max_length=20)
+    to_status: str | None = Field(default=None, max_length=20)
+    actor_id: int | None = Field(default=None, foreign_key="users.id")
+    actor_unit_id: int | None = Field(default=None, foreign_key="units.id")
+    reason: str | None = Field(default=None, sa_column=Column(Text))
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    at: datetime = Field(sa_type=UTCDateTime)
+
+
+class ReturnRecord(SQLModel, table=True):
+    """A 退单: who sent it back, to whom, why, and whether it was later judged improper."""
+
+    __tablename__ = "ticket_returns"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="tickets.id", index=True)
+    from_unit_id: int = Field(foreign_key="units.id", index=True)
+    to_unit_id: int = Field(foreign_key="units.id")
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    at: datetime = Field(sa_type=UTCDateTime)
+    improper: bool | None = None  # None: not judged; True: 不当退单 (CQ §15)
+    judged_by_id: int | None = Field(default=None, foreign_key="users.id")
+
+
+class ExtensionRequest(SQLModel, table=True):
+    """A 延期申请 (CQ §13(三)): asked before the deadline, decided by the upper-level unit."""
+
+    __tablename__ = "extension_requests"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="tickets.id", index=True)
+    unit_id: int = Field(foreign_key="units.id", index=True)
+    requested_by_id: int = Field(foreign_key="users.id")
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    add_working_days: int | None = None
+    requested_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    status: str = Field(default="pending", max_length=10)  # pending / approved / denied
+    requested_at: datetime = Field(sa_type=UTCDateTime)
+    decided_by_id: int | None = Field(default=None, foreign_key="users.id")
+    decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    decision_reason: str | None = Field(default=None, sa_column=Column(Text))
+    old_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    new_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class ReturnVisit(SQLModel, table=True):
+    """A 回访 with its 好差评 rating (CQ §14)."""
+
+    __tablename__ = "return_visits"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="tickets.id", index=True)
+    round: int = 1
+    rating: str = Field(max_length=24)  # satisfied / basically_satisfied / dissatisfied
+    comment: str | None = Field(default=None, sa_column=Column(Text))
+    # CQ §14: mediation and law-enforcement matters are not ranked by satisfaction.
+    counts_for_satisfaction: bool = True
+    resolved: bool | None = None  # 解决率: the caller says the problem was solved
+    unit_id: int | None = Field(default=None, foreign_key="units.id", index=True)  # who replied
+    visited_by_id: int = Field(foreign_key="users.id")
+    at: datetime = Field(sa_type=UTCDateTime)
+    verification: str | None = Field(default=None, max_length=16)  # rework / explained
+
+
+class SupervisionOrder(SQLModel, table=True):
+    """A 督办 order with its own deadline (CQ §15)."""
+
+    __tablename__ = "supervision_orders"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="tickets.id", index=True)
+    unit_id: int | None = Field(default=None, foreign_key="units.id", index=True)
+    issued_by_id: int | None = Field(default=None, foreign_key="users.id")
+    level: int = 1
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    issued_at: datetime = Field(sa_type=UTCDateTime)
+    due_at: datetime = Field(sa_type=UTCDateTime)
+    status: str = Field(default="open", max_length=10)  # open / answered
+    response: str | None = Field(default=None, sa_column=Column(Text))
+    answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class TicketCounter(SQLModel, table=True):
+    """Per-day sequence behind human ticket numbers (``20261121-000123``)."""
+
+    __tablename__ = "ticket_counters"
+
+    day: str = Field(primary_key=True, max_length=8)
+    last: int = 0
+
+
+class PersonalDataAccess(SQLModel, table=True):
+    """Every time a user is shown a caller's unmasked contact (CQ §22: traceable access)."""
+
+    __tablename__ = "personal_data_access"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="tickets.id", index=True)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    purpose: str = Field(max_length=32)
+    at: datetime = Field(sa_type=UTCDateTime)
+

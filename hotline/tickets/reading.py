@@ -1,0 +1,325 @@
+"""Registering tickets (CQ §11) and reading them back: detail, lists, the caller's progress view."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import Select, insert, or_
+from sqlmodel import Session, col, func, select
+
+import sla
+from hotline.core.errors import Invalid, NotFound
+from hotline.core.settings import get_settings
+from hotline.core.sla_setup import get_calendar
+from hotline.core.times import SHANGHAI, local, utcnow
+from hotline.tickets import due_times as clocks
+from hotline.tickets.commands import append_event, apply, facts_for, load_ticket, visible_ticket
+from hotline.tickets.models import (
+    AssignmentRole,
+    ExtensionRequest,
+    PersonalDataAccess,
+    ReturnRecord,
+    ReturnVisit,
+    SupervisionOrder,
+    Ticket,
+    TicketUnit,
+)
+from hotline.tickets.numbering import next_number
+from hotline.tickets.schemas import (
+    ClockPublic,
+    EventPublic,
+    PublicProgress,
+    TicketCreate,
+    TicketDetail,
+    TicketSummary,
+    UnitRef,
+)
+from hotline.tickets.visibility import (
+    log_contact_access,
+    mask_name,
+    mask_phone,
+    sees_contact,
+    subtree_filter,
+    visibility_filter,
+)
+from hotline.tickets.workflow import ACTION_LABELS, STATUS_LABELS, Status, allowed_actions
+from hotline.units.actor import Actor
+from hotline.units.models import Unit, User
+
+CLOCK_LABELS = {"transfer": "流转时限", "return": "退单时限", "close": "办结时限"}
+
+
+def create_ticket(
+    session: Session, actor: Actor, data: TicketCreate, now: datetime | None = None
+) -> Ticket:
+    """Register a request (CQ §11) and, when the agent already decided, apply that decision too."""
+    now = now or utcnow()
+    limit = get_settings().content_max_chars
+    if len(data.content) > limit:
+        raise Invalid(f"诉求内容 {len(data.content)} 字，超过上限 {limit} 字", title="诉求内容过长")
+    ticket = Ticket(
+        number=next_number(session, now), channel=str(data.channel),
+        caller_name=data.caller_name or None, caller_phone=data.caller_phone,
+        request_type=data.request_type, category=data.category, content=data.content,
+        address=data.address, urgency=data.urgency, status=Status.registered,
+        created_by_id=actor.id, created_at=now, updated_at=now, route=[],
+    )
+    session.add(ticket)
+    session.flush()
+    append_event(session, ticket, action="register", actor=actor, now=now, from_status=None,
+                 to_status=Status.registered, seq=1,
+                 payload={"channel": ticket.channel, "request_type": ticket.request_type})
+    if data.decision is not None:
+        apply(session, actor, ticket, data.decision, now)
+    return ticket
+
+
+# ---------------------------------------------------------------------------------------------
+# Shaping
+# ---------------------------------------------------------------------------------------------
+def _unit_ref(unit: Unit | None) -> UnitRef | None:
+    return UnitRef(id=unit.id, name=unit.name, kind=unit.kind) if unit else None  # type: ignore[arg-type]
+
+
+def _working_hours(delta_seconds: float) -> float:
+    return round(delta_seconds / 3600, 2)
+
+
+def clock_public(c: sla.ClockStatus) -> ClockPublic:
+    if c.state in ("met",):
+        display = "按时完成"
+    elif c.state == "cancelled":
+        display = "已停止"
+    elif c.warning == "overdue" or c.state == "breached":
+        display = f"已超期 {c.overdue_working_days} 个工作日" if c.open else "超期完成"
+    else:
+        display = f"剩余 {c.remaining_working_days} 个工作日"
+    return ClockPublic(
+        name=c.name, label=CLOCK_LABELS.get(c.name, c.name), started_at=c.started_at, due=c.due,
+        at_risk_at=c.at_risk_at, stopped_at=c.stopped_at, state=c.state, warning=c.warning,
+        remaining_working_days=c.remaining_working_days,
+        overdue_working_days=c.overdue_working_days,
+        elapsed_hours=_working_hours(c.elapsed.total_seconds()),
+        remaining_hours=_working_hours(c.remaining.total_seconds()),
+        display=display, provisional=c.provisional, warnings=list(c.warnings),
+    )
+
+
+@dataclass
+class _UnitCache:
+    session: Session
+    cache: dict[int, Unit | None]
+
+    def get(self, unit_id: int | None) -> Unit | None:
+        if unit_id is None:
+            return None
+        if unit_id not in self.cache:
+            self.cache[unit_id] = self.session.get(Unit, unit_id)
+        return self.cache[unit_id]
+
+
+def summary(
+    ticket: Ticket, actor: Actor, units: _UnitCache, now: datetime
+) -> TicketSummary:
+    contact = sees_contact(actor, ticket)
+    return TicketSummary(
+        number=ticket.number, status=ticket.status,
+        status_label=STATUS_LABELS.get(ticket.status, ticket.status), channel=ticket.channel,
+        request_type=ticket.request_type, category=ticket.category, content=ticket.content,
+        address=ticket.address, urgency=ticket.urgency,
+        caller_name=ticket.caller_name if contact else mask_name(ticket.caller_name),
+        caller_phone=ticket.caller_phone if contact else mask_phone(ticket.caller_phone),
+        lead_unit=_unit_ref(units.get(ticket.lead_unit_id)),
+        holder_unit=_unit_ref(units.get(ticket.holder_unit_id)),
+        created_at=ticket.created_at, dispatched_at=ticket.dispatched_at,
+        close_due_at=ticket.close_due_at, next_due_at=ticket.next_due_at,
+        warning=clocks.warning_level(ticket, now), sla_provisional=ticket.sla_provisional,
+        version=ticket.version,
+    )
+
+
+def ticket_summary(
+    session: Session, actor: Actor, ticket: Ticket, now: datetime | None = None
+) -> TicketSummary:
+    return summary(ticket, actor, _UnitCache(session, {}), now or utcnow())
+
+
+def _rows(session: Session, model: Any, ticket_id: int) -> list[dict[str, Any]]:
+    rows = session.exec(select(model).where(model.ticket_id == ticket_id).order_by(model.id)).all()
+    return [r.model_dump(mode="json") for r in rows]
+
+
+def ticket_detail(
+    session: Session, actor: Actor, number: str, now: datetime | None = None, *,
+    just_acted: bool = False,
+) -> TicketDetail:
+    """The ticket as the actor may see it. ``just_acted``: the answer to the actor's own command,
+    shown once even when the command took the ticket out of their view (a return)."""
+    now = now or utcnow()
+    ticket = load_ticket(session, number) if just_acted else visible_ticket(session, actor, number)
+    units = _UnitCache(session, {})
+    events = clocks.load_events(session, ticket.id)  # type: ignore[arg-type]
+    clock_map = clocks.compute(ticket, events, now)
+    users = {u.id: u for u in session.exec(
+        select(User).where(col(User.id).in_({e.actor_id for e in events if e.actor_id}))
+    ).all()}
+    co_units = session.exec(
+        select(Unit).join(TicketUnit, col(TicketUnit.unit_id) == col(Unit.id))
+        .where(TicketUnit.ticket_id == ticket.id).where(TicketUnit.role == AssignmentRole.co)
+        .where(col(TicketUnit.active))
+    ).all()
+    merged_into = session.get(Ticket, ticket.merged_into_id) if ticket.merged_into_id else None
+    if sees_contact(actor, ticket):
+        log_contact_access(session, actor, ticket, "view", now)
+    base = summary(ticket, actor, units, now)
+    allowed = [t.action for t in allowed_actions(facts_for(session, actor, ticket, now))]
+    return TicketDetail(
+        **base.model_dump(),
+        co_units=[_unit_ref(u) for u in co_units],  # type: ignore[misc]
+        reply_content=ticket.reply_content, decision=ticket.decision,
+        merged_into=merged_into.number if merged_into else None,
+        rework_count=ticket.rework_count,
+        clocks=[clock_public(c) for c in clock_map.values()],
+        events=[
+            EventPublic(
+                seq=e.seq, action=e.action, label=ACTION_LABELS.get(e.action, e.action),
+                from_status=e.from_status, to_status=e.to_status,
+                actor=users[e.actor_id].full_name if e.actor_id in users else None,
+                actor_unit=(u.name if (u := units.get(e.actor_unit_id)) else None),
+                reason=e.reason, payload=e.payload, at=e.at,
+            )
+            for e in events
+        ],
+        extensions=_rows(session, ExtensionRequest, ticket.id),  # type: ignore[arg-type]
+        returns=_rows(session, ReturnRecord, ticket.id),  # type: ignore[arg-type]
+        visits=_rows(session, ReturnVisit, ticket.id),  # type: ignore[arg-type]
+        supervision_orders=_rows(session, SupervisionOrder, ticket.id),  # type: ignore[arg-type]
+        allowed_actions=allowed,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Lists
+# ---------------------------------------------------------------------------------------------
+@dataclass
+class TicketFilter:
+    status: list[str] | None = None
+    unit_id: int | None = None
+    warning: str | None = None  # normal / at_risk / overdue
+    overdue: bool | None = None
+    request_type: str | None = None
+    category: str | None = None
+    q: str | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    min_overdue_days: int | None = None
+
+
+def filtered(session: Session, actor: Actor, flt: TicketFilter, now: datetime) -> Select[Any]:
+    """The tickets this actor may see that match the filter (shared by lists, board, exports)."""
+    stmt = select(Ticket)
+    cond = visibility_filter(session, actor)
+    if cond is not None:
+        stmt = stmt.where(cond)
+    if flt.status:
+        stmt = stmt.where(col(Ticket.status).in_(flt.status))
+    if flt.unit_id is not None:
+        unit = session.get(Unit, flt.unit_id)
+        if unit is None:
+            raise Invalid(f"单位 {flt.unit_id} 不存在", title="单位不存在")
+        stmt = stmt.where(subtree_filter(session, unit.path))
+    if flt.overdue is True or flt.warning == "overdue":
+        stmt = stmt.where(col(Ticket.next_due_at) < now)
+    elif flt.warning == "at_risk":
+        stmt = stmt.where(col(Ticket.next_at_risk_at) <= now).where(col(Ticket.next_due_at) >= now)
+    elif flt.warning == "attention":  # at risk or overdue: the supervisors' board
+        stmt = stmt.where(col(Ticket.next_at_risk_at) <= now)
+    elif flt.warning == "normal" or flt.overdue is False:
+        stmt = stmt.where(or_(col(Ticket.next_due_at).is_(None), col(Ticket.next_due_at) >= now))
+        if flt.warning == "normal":
+            stmt = stmt.where(
+                or_(col(Ticket.next_at_risk_at).is_(None), col(Ticket.next_at_risk_at) > now)
+            )
+    if flt.min_overdue_days:
+        # Overdue by ≥ N working days ⇔ due on or before the Nth working day before today.
+        today = local(now).date()
+        cutoff = get_calendar().subtract_working_days(today, flt.min_overdue_days)
+        stmt = stmt.where(col(Ticket.next_due_at) < datetime.combine(
+            cutoff + timedelta(days=1), time(), SHANGHAI))
+    if flt.request_type:
+        stmt = stmt.where(Ticket.request_type == flt.request_type)
+    if flt.category:
+        stmt = stmt.where(col(Ticket.category).startswith(flt.category))
+    if flt.q:
+        like = f"%{flt.q}%"
+        stmt = stmt.where(or_(col(Ticket.content).like(like), col(Ticket.address).like(like),
+                              col(Ticket.number).like(like)))
+    if flt.created_from:
+        stmt = stmt.where(col(Ticket.created_at) >= flt.created_from)
+    if flt.created_to:
+        stmt = stmt.where(col(Ticket.created_at) < flt.created_to)
+    return stmt
+
+
+def urgency_order(flt: TicketFilter) -> list[Any]:
+    """Most overdue first, then the soonest due; otherwise newest first."""
+    if flt.overdue or flt.warning in ("overdue", "at_risk", "attention") or flt.min_overdue_days:
+        return [col(Ticket.next_due_at).asc(), col(Ticket.id)]
+    return [col(Ticket.id).desc()]
+
+
+def list_tickets(
+    session: Session, actor: Actor, flt: TicketFilter, *, page: int = 1, page_size: int = 50,
+    now: datetime | None = None,
+) -> tuple[list[TicketSummary], int]:
+    now = now or utcnow()
+    stmt = filtered(session, actor, flt, now)
+    total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
+    rows = session.exec(stmt.order_by(*urgency_order(flt)).offset((page - 1) * page_size)
+                        .limit(page_size)).all()
+    units = _UnitCache(session, {})
+    items = [summary(t, actor, units, now) for t in rows]
+    # CQ §22: every view of a caller's unmasked contact is traceable, in lists too.
+    shown = [t.id for t in rows if sees_contact(actor, t)]
+    if shown:
+        session.execute(insert(PersonalDataAccess.__table__),  # type: ignore[attr-defined]
+                        [{"ticket_id": tid, "user_id": actor.id, "purpose": "list", "at": now}
+                         for tid in shown])
+    return items, int(total)
+
+
+# ---------------------------------------------------------------------------------------------
+# The caller's view (CQ §11)
+# ---------------------------------------------------------------------------------------------
+_PUBLIC_ACTIONS = {"register", "dispatch", "sign", "reply", "approve_extension", "caller_notified",
+                   "rework", "close", "explain_close", "close_without_visit", "answer_directly",
+                   "not_accept", "warm_transfer", "emergency_handover", "merge"}
+
+
+def public_progress(session: Session, number: str, phone_last4: str) -> PublicProgress:
+    try:
+        ticket = load_ticket(session, number)
+    except NotFound:
+        ticket = None
+    # Same answer for "no such ticket" and "wrong digits": numbers cannot be probed.
+    if ticket is None or not ticket.caller_phone.endswith(phone_last4) or len(phone_last4) != 4:
+        raise NotFound("未找到与该编号和手机号后四位匹配的工单", title="工单不存在")
+    events = clocks.load_events(session, ticket.id)  # type: ignore[arg-type]
+    holder = session.get(Unit, ticket.holder_unit_id) if ticket.holder_unit_id else None
+    steps = [
+        {"action": e.action, "label": ACTION_LABELS.get(e.action, e.action), "at": e.at,
+         "status_label": STATUS_LABELS.get(e.to_status or "", e.to_status)}
+        for e in events if e.action in _PUBLIC_ACTIONS
+    ]
+    reply = ticket.reply_content if ticket.status in (
+        Status.replied, Status.visited, Status.closed, Status.archived, Status.answered,
+        Status.verifying, Status.rework) else None
+    return PublicProgress(
+        number=ticket.number, status=ticket.status,
+        status_label=STATUS_LABELS.get(ticket.status, ticket.status),
+        request_type=ticket.request_type, registered_at=ticket.created_at,
+        handling_unit=holder.name if holder else None, due=ticket.close_due_at,
+        steps=steps, reply=reply,
+    )

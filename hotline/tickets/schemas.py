@@ -1,0 +1,169 @@
+"""Request and response shapes of the API, beside (not inside) the table models."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from hotline.tickets.models import Channel
+from hotline.tickets.workflow import (
+    AnswerDirectly,
+    Dispatch,
+    EmergencyHandover,
+    NotAccept,
+    WarmTransfer,
+)
+
+RequestType = Literal["咨询", "求助", "投诉", "举报", "建议", "表扬"]
+
+_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}(-\d{1,6})?$")
+_SERVICE = re.compile(r"^\d{5,6}$")  # e.g. 12345, 95598 utility lines calling in
+
+
+def normalise_phone(value: str) -> str:
+    """Accept the ways agents type numbers; refuse anything that is not a Chinese number."""
+    v = re.sub(r"[\s()（）]", "", value)
+    if v.startswith("+86"):
+        v = v[3:]
+    elif v.startswith("0086"):
+        v = v[4:]
+    if _MOBILE.match(v) or _LANDLINE.match(v) or _SERVICE.match(v):
+        return v
+    raise ValueError("电话号码格式不正确：应为 11 位手机号或带区号的固话")
+
+
+IntakeDecision = Annotated[
+    AnswerDirectly | WarmTransfer | NotAccept | EmergencyHandover | Dispatch,
+    Field(discriminator="action"),
+]
+
+
+class TicketCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    channel: Channel = Channel.phone
+    caller_name: str | None = Field(default=None, max_length=64)
+    caller_phone: str = Field(min_length=3, max_length=32)
+    request_type: RequestType
+    category: str | None = Field(default=None, max_length=200, description="类别路径，如 城乡建设/物业管理")
+    content: str = Field(min_length=1, description="诉求内容；长度上限见 HOTLINE_CONTENT_MAX_CHARS")
+    address: str | None = Field(default=None, max_length=300)
+    urgency: Literal["normal", "urgent", "very_urgent"] = "normal"
+    decision: IntakeDecision | None = Field(
+        default=None, description="登记同时做出的处置决定（直接解答、转接、不予受理、应急移交、派发）"
+    )
+
+    @field_validator("caller_phone")
+    @classmethod
+    def _phone(cls, v: str) -> str:
+        return normalise_phone(v)
+
+
+class UnitRef(BaseModel):
+    id: int
+    name: str
+    kind: str
+
+
+class ClockPublic(BaseModel):
+    name: str
+    label: str
+    started_at: datetime
+    due: datetime
+    at_risk_at: datetime
+    stopped_at: datetime | None
+    state: str
+    warning: str
+    remaining_working_days: int
+    overdue_working_days: int
+    elapsed_hours: float
+    remaining_hours: float
+    display: str = Field(description="剩余 2 个工作日 / 已超期 1 个工作日")
+    provisional: bool
+    warnings: list[str] = []
+
+
+class EventPublic(BaseModel):
+    seq: int
+    action: str
+    label: str
+    from_status: str | None
+    to_status: str | None
+    actor: str | None
+    actor_unit: str | None
+    reason: str | None
+    payload: dict[str, Any]
+    at: datetime
+
+
+class TicketSummary(BaseModel):
+    number: str
+    status: str
+    status_label: str
+    channel: str
+    request_type: str
+    category: str | None
+    content: str
+    address: str | None
+    urgency: str
+    caller_name: str | None
+    caller_phone: str
+    lead_unit: UnitRef | None
+    holder_unit: UnitRef | None
+    created_at: datetime
+    dispatched_at: datetime | None
+    close_due_at: datetime | None
+    next_due_at: datetime | None
+    warning: str
+    sla_provisional: bool
+    version: int
+
+
+class TicketDetail(TicketSummary):
+    co_units: list[UnitRef]
+    reply_content: str | None
+    decision: dict[str, Any] | None
+    merged_into: str | None
+    rework_count: int
+    clocks: list[ClockPublic]
+    events: list[EventPublic]
+    extensions: list[dict[str, Any]]
+    returns: list[dict[str, Any]]
+    visits: list[dict[str, Any]]
+    supervision_orders: list[dict[str, Any]]
+    allowed_actions: list[str]
+
+
+class TicketPage(BaseModel):
+    items: list[TicketSummary]
+    total: int
+    page: int
+    page_size: int
+
+
+class ActionInfo(BaseModel):
+    action: str
+    label: str
+    rule: str
+    next_states: list[str]
+    schema_: dict[str, Any] = Field(alias="schema")
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class PublicProgress(BaseModel):
+    """What a caller may learn by number + last 4 digits (CQ §11): nothing personal."""
+
+    number: str
+    status: str
+    status_label: str
+    request_type: str
+    registered_at: datetime
+    handling_unit: str | None
+    due: datetime | None
+    steps: list[dict[str, Any]]
+    reply: str | None

@@ -1,0 +1,113 @@
+"""Admin CRUD for units and users."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from hotline.core.ids import DbId, DbIdPath
+from hotline.units import tree as unit_service
+from hotline.units import users as user_service
+from hotline.units.models import Role, UnitKind
+from hotline.web.deps import SessionDep, require_roles
+
+router = APIRouter(tags=["admin"])
+AdminOnly = require_roles(Role.admin)
+AnyUser = require_roles(*Role.__members__)
+
+
+class UnitIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    code: str = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_.-]+$")
+    name: str = Field(min_length=1, max_length=100)
+    kind: UnitKind
+    parent_id: DbId | None = None
+
+
+class UnitPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    name: str | None = Field(default=None, min_length=1, max_length=100)
+    active: bool | None = None
+
+
+class UnitOut(BaseModel):
+    id: int
+    code: str
+    name: str
+    kind: str
+    parent_id: int | None
+    path: str
+    active: bool
+
+
+class UserIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    username: str = Field(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$")
+    full_name: str = Field(min_length=1, max_length=64)
+    role: Role
+    unit_id: DbId
+    password: str = Field(min_length=8, max_length=128)
+
+
+class UserPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    full_name: str | None = Field(default=None, min_length=1, max_length=64)
+    role: Role | None = None
+    unit_id: DbId | None = None
+    active: bool | None = None
+    password: str | None = Field(default=None, min_length=8, max_length=128)
+
+
+class UserOut(BaseModel):
+    id: int
+    username: str
+    full_name: str
+    role: str
+    unit_id: int
+    active: bool
+
+
+@router.get("/units", response_model=list[UnitOut], dependencies=[AnyUser], summary="单位树")
+def list_units(session: SessionDep) -> list[UnitOut]:
+    return [UnitOut.model_validate(u, from_attributes=True)
+            for u in unit_service.list_units(session)]
+
+
+@router.post("/units", response_model=UnitOut, status_code=status.HTTP_201_CREATED,
+             dependencies=[AdminOnly], summary="新建单位")
+def create_unit(session: SessionDep, data: UnitIn) -> UnitOut:
+    unit = unit_service.create_unit(session, code=data.code, name=data.name, kind=data.kind,
+                                    parent_id=data.parent_id)
+    return UnitOut.model_validate(unit, from_attributes=True)
+
+
+@router.patch("/units/{unit_id}", response_model=UnitOut, dependencies=[AdminOnly],
+              summary="修改或停用单位")
+def patch_unit(session: SessionDep, unit_id: DbIdPath, data: UnitPatch) -> UnitOut:
+    unit = unit_service.update_unit(session, unit_service.get_unit(session, unit_id),
+                                    name=data.name, active=data.active)
+    return UnitOut.model_validate(unit, from_attributes=True)
+
+
+@router.get("/users", response_model=list[UserOut], dependencies=[AdminOnly], summary="用户列表")
+def list_users(session: SessionDep) -> list[UserOut]:
+    return [UserOut.model_validate(u, from_attributes=True)
+            for u in user_service.list_users(session)]
+
+
+@router.post("/users", response_model=UserOut, status_code=status.HTTP_201_CREATED,
+             dependencies=[AdminOnly], summary="新建用户")
+def create_user(session: SessionDep, data: UserIn) -> UserOut:
+    user = user_service.create_user(session, username=data.username, full_name=data.full_name,
+                                    role=data.role, unit_id=data.unit_id, password=data.password)
+    return UserOut.model_validate(user, from_attributes=True)
+
+
+@router.patch("/users/{user_id}", response_model=UserOut, dependencies=[AdminOnly],
+              summary="修改、停用用户或重置密码")
+def patch_user(
+    session: SessionDep, user_id: DbIdPath, data: UserPatch
+) -> UserOut:
+    user = user_service.update_user(session, user_service.get_user(session, user_id),
+                                    **data.model_dump(exclude_unset=True))
+    return UserOut.model_validate(user, from_attributes=True)

@@ -1,0 +1,79 @@
+"""The unit tree: creation with materialised paths, subtree and ancestry checks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlmodel import Session, col, select
+
+from hotline.core.errors import Conflict, Invalid, NotFound
+from hotline.units.models import Unit, UnitKind
+
+
+def get_unit(session: Session, unit_id: int) -> Unit:
+    unit = session.get(Unit, unit_id)
+    if unit is None:
+        raise NotFound(f"单位 {unit_id} 不存在", title="单位不存在")
+    return unit
+
+
+def require_units(session: Session, unit_ids: Iterable[int]) -> dict[int, Unit]:
+    """Load units named in a command; an unknown or inactive one is the caller's error (422)."""
+    ids = list(dict.fromkeys(unit_ids))
+    if not ids:
+        return {}
+    found = {u.id: u for u in session.exec(select(Unit).where(col(Unit.id).in_(ids))).all()}
+    missing = [i for i in ids if i not in found]
+    if missing:
+        raise Invalid(f"单位不存在：{missing}", title="单位不存在", units=missing)
+    inactive = [i for i in ids if not found[i].active]
+    if inactive:
+        raise Invalid(f"单位已停用：{inactive}", title="单位已停用", units=inactive)
+    return found  # type: ignore[return-value]
+
+
+def hotline_unit(session: Session) -> Unit:
+    unit = session.exec(select(Unit).where(Unit.kind == UnitKind.hotline)).first()
+    if unit is None:
+        raise NotFound("没有热线中心单位：请先运行 hotline seed-demo 或创建单位")
+    return unit
+
+
+def is_ancestor(ancestor: Unit, unit: Unit, *, strict: bool = True) -> bool:
+    if strict and ancestor.id == unit.id:
+        return False
+    return unit.path.startswith(ancestor.path)
+
+
+def create_unit(
+    session: Session, *, code: str, name: str, kind: str, parent_id: int | None
+) -> Unit:
+    if kind not in UnitKind.__members__:
+        raise Invalid(f"未知单位类型：{kind}")
+    if session.exec(select(Unit).where(Unit.code == code)).first():
+        raise Conflict(f"单位编码已存在：{code}", title="单位编码重复")
+    parent = get_unit(session, parent_id) if parent_id is not None else None
+    if parent is None and kind != UnitKind.hotline:
+        raise Invalid("除热线中心外，单位必须有上级单位")
+    unit = Unit(code=code, name=name, kind=kind, parent_id=parent_id)
+    session.add(unit)
+    session.flush()
+    unit.path = f"{parent.path if parent else '/'}{unit.id}/"
+    session.flush()
+    return unit
+
+
+def update_unit(
+    session: Session, unit: Unit, *, name: str | None = None, active: bool | None = None
+) -> Unit:
+    if name is not None:
+        unit.name = name
+    if active is not None:
+        unit.active = active
+    session.add(unit)
+    session.flush()
+    return unit
+
+
+def list_units(session: Session) -> list[Unit]:
+    return list(session.exec(select(Unit).order_by(col(Unit.path))).all())
