@@ -48,17 +48,20 @@ def main() -> None:
         os.environ["HOTLINE_DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp()}/relay.db"
     from sqlmodel import Session, func, select
 
+    from hotline import wiring
     from hotline.core.db import get_engine
     from hotline.core.migrate import upgrade
-    from hotline.linkage import bridge as linkage
     from hotline.linkage.models import OutboxMessage
+    from hotline.linkage.peers import peers
+    from hotline.linkage.relay import relay
     from hotline.seed import seed_units_and_users
-    from hotline.tickets.reading import create_ticket
+    from hotline.tickets.commands import create_ticket
+    from hotline.tickets.payloads import EmergencyHandover
     from hotline.tickets.schemas import TicketCreate
-    from hotline.tickets.workflow import EmergencyHandover
     from hotline.units.actor import actor_for
     from hotline.units.models import User
 
+    wiring.install()
     engine = get_engine()
     if args.db == "sqlite":
         upgrade(engine)
@@ -72,7 +75,7 @@ def main() -> None:
                 caller_phone="13912345678", request_type="求助", content="有人持刀打架，已有人受伤",
                 decision=EmergencyHandover(service="110", reason="警情，立即移交")))
         s.commit()
-    peer = linkage.peers()["110"]
+    peer = peers()["110"]
     mapping = Path(tempfile.mkdtemp()) / "mapping.json"
     mapping.write_text(peer.message_mapping.model_dump_json(), encoding="utf-8")
     sim = subprocess.Popen(
@@ -90,7 +93,7 @@ def main() -> None:
         with httpx.Client() as client:
             while True:
                 with Session(engine) as s:
-                    result = linkage.relay(s, datetime.now(UTC), client=client, limit=200)
+                    result = relay(s, datetime.now(UTC), client=client, limit=200)
                     s.commit()
                 if result.delivered + result.retry + result.dead == 0:
                     break

@@ -1,5 +1,5 @@
 """The agent's live suggestion end to end, in-process: classifier + safety + gazetteer + catalogue
-+ unit directory from the database (`hotline.intake.suggest`). Goal: p95 ≤ 20 ms.
++ unit directory from the database (`hotline.intake.advice.advise`). Goal: p95 ≤ 20 ms.
 
 Run by hand:  .venv/bin/python bench/suggest_bench.py [--calls 1000]
 Uses a temporary SQLite database with the demo units and the demo-corpus model.
@@ -32,7 +32,7 @@ def main() -> None:
     from classifier.demo import demo_corpus_path, ensure_default_model
     from hotline.core.db import get_engine
     from hotline.core.migrate import upgrade
-    from hotline.intake import advice as intake
+    from hotline.intake.advice import advise
     from hotline.seed import seed_units_and_users
 
     ensure_default_model(tmp / "models")
@@ -47,14 +47,14 @@ def main() -> None:
     times: list[float] = []
     with Session(get_engine()) as s:
         for i in range(20):
-            intake.suggest(s, texts[i], addresses[i % 5], None)
+            advise(s, texts[i], addresses[i % 5], None)
         for i in range(args.calls):
             t0 = time.perf_counter()
-            intake.suggest(s, texts[i % len(texts)], addresses[i % 5], "投诉")
+            advise(s, texts[i % len(texts)], addresses[i % 5], "投诉")
             times.append((time.perf_counter() - t0) * 1000)
     times.sort()
     p = lambda q: times[min(len(times) - 1, round(q * (len(times) - 1)))]  # noqa: E731
-    print(f"hotline.intake.suggest — {args.calls} calls, demo city, demo-corpus model")
+    print(f"hotline.intake.advice.advise — {args.calls} calls, demo city, demo-corpus model")
     print("| mean ms | p50 ms | p95 ms | p99 ms | goal p95 |\n|---|---|---|---|---|")
     print(f"| {statistics.mean(times):.2f} | {p(0.5):.2f} | {p(0.95):.2f} | {p(0.99):.2f} | ≤ 20 ms |")
 

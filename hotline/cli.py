@@ -1,10 +1,14 @@
-"""`hotline …` commands: serve, database migrations, demo data, users."""
+"""`hotline …` commands: serve, database migrations, demo data, users, workers, simulators.
+
+Each command imports what it runs inside its function (``# lazy``): the whole application
+takes seconds to import, and ``hotline --help`` or ``hotline db upgrade`` should not wait for it.
+"""
 
 from __future__ import annotations
 
 import sys
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -21,7 +25,7 @@ app.add_typer(routing_app, name="routing")
 app.add_typer(classifier_app, name="classifier")
 
 
-def _fail(message: str, code: int = 2) -> None:
+def _fail(message: str, code: int = 2) -> NoReturn:
     typer.echo(f"错误：{message}", err=True)
     raise typer.Exit(code)
 
@@ -49,8 +53,8 @@ def serve(
 @db_app.command("upgrade")
 def db_upgrade(revision: Annotated[str, typer.Argument(help="目标版本")] = "head") -> None:
     """把数据库迁移到最新结构（Alembic）。"""
-    from hotline.core.db import get_engine
-    from hotline.core.migrate import upgrade
+    from hotline.core.db import get_engine  # lazy: fast CLI start
+    from hotline.core.migrate import upgrade  # lazy: fast CLI start
 
     upgrade(get_engine(), revision)
     typer.echo(f"数据库已迁移到 {revision}：{get_settings().database_url}")
@@ -62,13 +66,15 @@ def seed_demo(
     tickets: Annotated[int, typer.Option(help="生成的演示工单数")] = 200,
 ) -> None:
     """生成演示城市：单位、各角色用户（密码 demo）和各状态的演示工单。"""
-    from hotline.core.db import session_scope
-    from hotline.seed import has_data, seed
+    from hotline import wiring  # lazy: fast CLI start
+    from hotline.core.db import unit_of_work  # lazy: fast CLI start
+    from hotline.seed import has_data, seed  # lazy: fast CLI start
 
+    wiring.install()
     settings = get_settings()
     if not settings.demo_mode:
         _fail("seed-demo 只能在演示模式下运行（HOTLINE_DEMO_MODE=true）")
-    with session_scope() as session:
+    with unit_of_work() as session:
         if has_data(session):
             if if_empty:
                 typer.echo("已有数据，跳过演示数据生成")
@@ -87,7 +93,7 @@ def worker(burst: Annotated[bool, typer.Option(help="处理完队列即退出")]
     """运行后台任务 worker（RQ，含延时/重试调度器）。"""
     from rq import Worker
 
-    from hotline.workers.queue import NoRedisError, queue, redis_connection
+    from hotline.workers.queue import NoRedisError, queue, redis_connection  # lazy: fast CLI start
 
     try:
         conn = redis_connection()
@@ -99,8 +105,8 @@ def worker(burst: Annotated[bool, typer.Option(help="处理完队列即退出")]
 @app.command()
 def cron() -> None:
     """运行周期任务调度（整个部署只运行一个）。"""
-    from hotline.workers.queue import NoRedisError, redis_connection
-    from hotline.workers.schedule import build_scheduler
+    from hotline.workers.queue import NoRedisError, redis_connection  # lazy: fast CLI start
+    from hotline.workers.schedule import build_scheduler  # lazy: fast CLI start
 
     try:
         conn = redis_connection()
@@ -114,8 +120,8 @@ def refresh_clocks(
     provisional_only: Annotated[bool, typer.Option(help="只重算暂定（无节假日数据）的期限")] = False,
 ) -> None:
     """按当前节假日表和时限策略重算在办工单的期限（加载新一年节假日后运行）。"""
-    from hotline.core.sla_setup import reload
-    from hotline.workers.jobs import refresh_open_clocks
+    from hotline.core.sla_setup import reload  # lazy: fast CLI start
+    from hotline.workers.jobs import refresh_open_clocks  # lazy: fast CLI start
 
     reload()
     changed = refresh_open_clocks(only_provisional=provisional_only)
@@ -133,17 +139,17 @@ def users_create(
     """创建用户。"""
     from sqlmodel import select
 
-    from hotline.core.db import session_scope
-    from hotline.core.errors import DomainError
-    from hotline.units.models import Unit
-    from hotline.units.users import create_user
+    from hotline.core.db import unit_of_work  # lazy: fast CLI start
+    from hotline.core.errors import DomainError  # lazy: fast CLI start
+    from hotline.units.models import Unit  # lazy: fast CLI start
+    from hotline.units.users import create_user  # lazy: fast CLI start
 
     if password is None:
         password = typer.prompt("密码", hide_input=True, confirmation_prompt=True)
     if len(password) < 8 and not get_settings().demo_mode:
         _fail("密码至少 8 位")
     try:
-        with session_scope() as session:
+        with unit_of_work() as session:
             unit_row = session.exec(select(Unit).where(Unit.code == unit)).first()
             if unit_row is None:
                 _fail(f"单位编码不存在：{unit}")
@@ -155,7 +161,7 @@ def users_create(
 
 
 def _period(since: str, until: str | None) -> tuple[datetime, datetime]:
-    from hotline.core.times import SHANGHAI
+    from hotline.core.times import SHANGHAI  # lazy: fast CLI start
 
     try:
         start = datetime.fromisoformat(since).replace(tzinfo=SHANGHAI)
@@ -172,11 +178,11 @@ def routing_report_cmd(
     until: Annotated[str | None, typer.Option("--to", help="截止日期（不含），默认现在")] = None,
 ) -> None:
     """派单准确率 top-1/top-3 与各单位误派（退单）情况。"""
-    from hotline.core.db import session_scope
-    from hotline.intake.report import routing_report
+    from hotline.core.db import unit_of_work  # lazy: fast CLI start
+    from hotline.intake.report import routing_report  # lazy: fast CLI start
 
     start, end = _period(since, until)
-    with session_scope() as session:
+    with unit_of_work() as session:
         r = routing_report(session, start, end)
     pct = lambda v: "—" if v is None else f"{v * 100:.1f}%"  # noqa: E731
     typer.echo(f"派单 {r.dispatches} 件，其中有建议 {r.with_suggestion} 件；"
@@ -192,7 +198,7 @@ def classifier_retrain(
     min_examples: Annotated[int, typer.Option(help="每类至少样本数")] = 5,
 ) -> None:
     """用已确认的派单（已答复/办结且未被退单的工单）训练新一版分类模型。"""
-    from hotline.workers.jobs import retrain_classifier
+    from hotline.workers.jobs import retrain_classifier  # lazy: fast CLI start
 
     try:
         info = retrain_classifier(min_examples=min_examples)
@@ -218,25 +224,25 @@ def sim110(
     step_delay_ms: Annotated[int, typer.Option(help="回调时间线步长（毫秒）")] = 500,
 ) -> None:
     """运行模拟 110 报警服务台（接收工单、回执、按时间线回调、推送非警务事项）。"""
-    from hotline.linkage import bridge as linkage
+    from hotline.linkage.peers import peers  # lazy: fast CLI start
     from integrations.simulator import serve
 
-    cfg = linkage.peers().get(peer)
+    cfg = peers().get(peer)
     if cfg is None:
         _fail(f"未配置对接平台 {peer}（HOTLINE_PEERS_FILE / HOTLINE_PEER__{peer}__…）")
     s = get_settings()
     base = hotline_url or f"http://{s.host}:{s.port}"
     typer.echo(f"模拟 {peer} 平台：http://127.0.0.1:{port}，回调 {base}/api/v1/integrations/{peer}/inbound")
     # The simulator signs with what we verify, and verifies with what we sign.
-    serve(port, code=peer, secret=cfg.verifying_secret(), peer_secret=cfg.signing_secret(),  # type: ignore[union-attr]
+    serve(port, code=peer, secret=cfg.verifying_secret(), peer_secret=cfg.signing_secret(),
           callback_url=f"{base}/api/v1/integrations/{peer}/inbound", step_delay_ms=step_delay_ms,
-          mapping=cfg.message_mapping)  # type: ignore[union-attr]
+          mapping=cfg.message_mapping)
 
 
 @app.command()
 def relay() -> None:
     """立即推送待发的联动报文（通常由 worker 定时执行）。"""
-    from hotline.workers.jobs import relay_outbox
+    from hotline.workers.jobs import relay_outbox  # lazy: fast CLI start
 
     typer.echo(relay_outbox())
 

@@ -14,12 +14,10 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, func, select
 
 from hotline.core.times import utcnow
-from hotline.tickets import due_times as clocks
-from hotline.tickets.commands import apply
+from hotline.tickets.commands import apply, create_ticket
+from hotline.tickets.due_times import warning_level
 from hotline.tickets.models import Ticket
-from hotline.tickets.reading import create_ticket
-from hotline.tickets.schemas import TicketCreate
-from hotline.tickets.workflow import (
+from hotline.tickets.payloads import (
     AnswerDirectly,
     ApproveExtension,
     Archive,
@@ -29,6 +27,7 @@ from hotline.tickets.workflow import (
     Forward,
     Merge,
     NotAccept,
+    Payload,
     Reply,
     RequestExtension,
     Return,
@@ -38,6 +37,7 @@ from hotline.tickets.workflow import (
     Visit,
     WarmTransfer,
 )
+from hotline.tickets.schemas import TicketCreate
 from hotline.units.actor import Actor, actor_for
 from hotline.units.models import Unit, User
 from hotline.units.tree import create_unit
@@ -252,7 +252,7 @@ def seed(session: Session, tickets: int = 200, *, rng_seed: int = 12345,
     session.flush()
     report.tickets = len(made)
     for t in made:
-        level = clocks.warning_level(t, now)
+        level = warning_level(t, now)
         report.overdue += level == "overdue"
         report.at_risk += level == "at_risk"
     report.accounts = [(u, f"{n}") for u, n, _r, _c in USERS]
@@ -278,10 +278,10 @@ def _tell(
     )
     ticket = create_ticket(session, agent, data, now=t)
 
-    def step(actor: Actor, payload: object, hours: float = 2.0) -> None:
+    def step(actor: Actor, payload: Payload, hours: float = 2.0) -> None:
         nonlocal t
         t = min(t + timedelta(hours=rng.uniform(0.2, hours)), now - timedelta(minutes=1))
-        apply(session, actor, ticket, payload, now=t)  # type: ignore[arg-type]
+        apply(session, actor, ticket, payload, now=t)
 
     if story == "registered":
         return ticket

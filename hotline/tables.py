@@ -1,19 +1,13 @@
-"""Tables of the hotline application (SQLModel); importing this registers them all."""
+"""Every table of the application, imported so ``SQLModel.metadata`` is whole (Alembic, tests).
+
+Each feature owns its tables in its own ``models.py``; this module only gathers them.
+"""
 
 from hotline.intake.models import CatalogueVersion, DispatchRecord
 from hotline.linkage.models import InboxMessage, LinkedMatter, OutboxMessage
-from hotline.supervision.models import (
-    STAGE_LABELS,
-    AnomalyAlert,
-    Escalation,
-    Notification,
-    Stage,
-    UnitDailyStat,
-)
+from hotline.notifications.models import Notification
+from hotline.supervision.models import AnomalyAlert, Escalation, UnitDailyStat
 from hotline.tickets.models import (
-    REQUEST_TYPES,
-    AssignmentRole,
-    Channel,
     ExtensionRequest,
     PersonalDataAccess,
     ReturnRecord,
@@ -23,39 +17,10 @@ from hotline.tickets.models import (
     TicketCounter,
     TicketEvent,
     TicketUnit,
-    Urgency,
 )
-from hotline.units.models import ROLE_LABELS, UNIT_KIND_LABELS, Role, Unit, UnitKind, User
+from hotline.units.models import Unit, User
 
-__all__ = [
-    "REQUEST_TYPES",
-    "ROLE_LABELS",
-    "STAGE_LABELS",
-    "UNIT_KIND_LABELS",
-    "AnomalyAlert",
-    "AssignmentRole",
-    "CatalogueVersion",
-    "Channel",
-    "DispatchRecord",
-    "Escalation",
-    "ExtensionRequest",
-    "InboxMessage",
-    "LinkedMatter",
-    "Notification",
-    "OutboxMessage",
-    "PersonalDataAccess",
-    "ReturnRecord",
-    "ReturnVisit",
-    "Role",
-    "Stage",
-    "SupervisionOrder",
-    "Ticket",
-    "TicketCounter",
-    "TicketEvent",
-    "TicketUnit",
-    "Unit",
-    "UnitDailyStat",
-    "UnitKind",
-    "Urgency",
-    "User",
-]
+TABLES = (CatalogueVersion, DispatchRecord, InboxMessage, LinkedMatter, OutboxMessage,
+          Notification, AnomalyAlert, Escalation, UnitDailyStat, ExtensionRequest,
+          PersonalDataAccess, ReturnRecord, ReturnVisit, SupervisionOrder, Ticket, TicketCounter,
+          TicketEvent, TicketUnit, Unit, User)

@@ -152,3 +152,11 @@ def _fresh_rate_limits() -> None:
     from hotline.web.ratelimit import limiter
 
     limiter.reset()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _receivers_installed() -> None:
+    """Every process that runs commands connects the workflow's receivers, as the app does."""
+    from hotline import wiring
+
+    wiring.install()

@@ -1,17 +1,29 @@
-"""Engine and session factory for SQLite (embedded) and PostgreSQL (deployments, tests)."""
+"""Engines, and the unit of work every command runs in (SQLite embedded, PostgreSQL deployed).
+
+One transaction per unit of work: committed when the work returns, rolled back on any error.
+Work that must happen only once the change is durable (kicking the 110 relay, for one) is
+registered with ``on_commit`` and runs after the commit; it never runs for a rolled-back
+transaction, and its failure is logged, never turned into an error for a change that is
+already committed.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, create_engine
 
 from hotline.core.settings import Settings, get_settings
+
+log = logging.getLogger("hotline.db")
+_HOOKS = "hotline.on_commit"
 
 
 def make_engine(settings: Settings) -> Engine:
@@ -54,8 +66,8 @@ def get_engine() -> Engine:
 
 
 @contextmanager
-def session_scope(engine: Engine | None = None) -> Iterator[Session]:
-    """One unit of work: commit on success, roll back on any error."""
+def unit_of_work(engine: Engine | None = None) -> Iterator[Session]:
+    """One unit of work: commit on success, roll back on any error, then the on-commit hooks."""
     with Session(engine or get_engine(), expire_on_commit=False) as session:
         try:
             yield session
@@ -63,3 +75,26 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def on_commit(session: Session, hook: Callable[[], None], *, key: str | None = None) -> None:
+    """Run ``hook`` once the session's transaction commits (never if it rolls back).
+
+    ``key`` deduplicates: several outbox rows written in one transaction kick the relay once.
+    """
+    hooks: dict[object, Callable[[], None]] = session.info.setdefault(_HOOKS, {})
+    hooks.setdefault(key if key is not None else object(), hook)
+
+
+@event.listens_for(OrmSession, "after_commit")
+def _run_hooks(session: OrmSession) -> None:
+    for hook in session.info.pop(_HOOKS, {}).values():
+        try:
+            hook()
+        except Exception:  # the change is committed: a failed kick falls back to the timers
+            log.exception("on-commit hook %r failed (the commit stands)", hook)
+
+
+@event.listens_for(OrmSession, "after_rollback")
+def _drop_hooks(session: OrmSession) -> None:
+    session.info.pop(_HOOKS, None)

@@ -7,9 +7,11 @@ file ``sla`` gets (CQ §13), and lets operators reload them after loading next y
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
 import sla
 from hotline.core.settings import get_settings
+from hotline.core.times import local, utcnow
 
 
 @lru_cache
@@ -26,3 +28,14 @@ def get_policy() -> sla.PolicySet:
 def reload() -> None:
     get_calendar.cache_clear()
     get_policy.cache_clear()
+
+
+def calendar_health() -> dict[str, Any]:
+    """Loudly report years whose holiday table is missing (Mon–Fri fallback, provisional)."""
+    this_year = local(utcnow()).year
+    missing = get_calendar().provisional_years(this_year, this_year + 1)
+    return {
+        "provisional_years": missing,
+        "warning": (f"{'、'.join(map(str, missing))} 年节假日安排未加载，期限按周一至周五暂算"
+                    "（provisional）；请加载国务院办公厅节假日通知" if missing else None),
+    }

@@ -1,14 +1,19 @@
-"""Intake suggestions: the classifier reads the words, routing finds the place and the unit.
+"""Intake advice: the classifier reads the words, routing finds the place and the unit.
 
 `hotline` composes the pure libraries here: the classifier's top-k categories and safety finding
 become `routing`'s plain inputs, the unit directory is built from the units table, and the
 gazetteer and catalogue come from settings (the catalogue from its newest admin edit, if any).
 Safety always comes first (CQ §10): an emergency is flagged whatever the category says.
+
+The answer is one typed ``Advice``: routing's ``Suggestion`` as it is, plus the units it names
+resolved to this database's ids once, so the console, dispatch and the learning loop never map
+codes to ids again.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -16,7 +21,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 import routing
-from classifier import SafetyDetector, load_model
+from classifier import SafetyDetector, TextClassifier, load_model
 from classifier.registry import RegistryError
 from hotline.core.settings import get_settings
 from hotline.intake.models import CatalogueVersion
@@ -26,16 +31,105 @@ log = logging.getLogger("hotline.intake")
 ROUTING_DATA = Path(routing.__file__).resolve().parent / "data"
 
 
+@dataclass(frozen=True)
+class CategoryScore:
+    label: str
+    score: float
+
+
+@dataclass(frozen=True)
+class AdvisedUnit:
+    """A unit routing named, with this database's id."""
+
+    id: int
+    code: str
+    name: str
+    role: str  # lead / co / handler / candidate
+    reason: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Advice:
+    suggestion: routing.Suggestion
+    safety: routing.SafetyInput
+    categories: tuple[CategoryScore, ...]
+    #: lead first, then co-units and the handler, then the other candidates; each unit once.
+    units: tuple[AdvisedUnit, ...]
+    #: routing's ranking of every unit it considered (the lead among them), as ids.
+    ranked_ids: tuple[int, ...]
+    model_version: str | None
+
+    # The suggestion's own fields, for templates and callers.
+    @property
+    def decision(self) -> str:
+        return self.suggestion.decision
+
+    @property
+    def reason(self) -> str:
+        return self.suggestion.reason
+
+    @property
+    def emergency_service(self) -> str | None:
+        return self.suggestion.emergency_service or self.safety.service
+
+    @property
+    def is_emergency(self) -> bool:
+        return self.suggestion.decision == "emergency" or self.safety.kind == "emergency"
+
+    @property
+    def territory(self) -> routing.Territory:
+        return self.suggestion.territory
+
+    @property
+    def referral(self) -> str | None:
+        return self.suggestion.referral
+
+    @property
+    def kb_entry(self) -> routing.KBHit | None:
+        return self.suggestion.kb_entry
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        return self.suggestion.notes
+
+    @property
+    def lead_id(self) -> int | None:
+        return next((u.id for u in self.units if u.role == "lead"), None)
+
+    @property
+    def co_ids(self) -> list[int]:
+        return [u.id for u in self.units if u.role == "co"]
+
+    @property
+    def top_category(self) -> str | None:
+        return self.categories[0].label if self.categories else None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The API's answer: routing's suggestion, the model's categories, the safety finding."""
+        out = self.suggestion.to_dict()
+        out["categories"] = [{"label": c.label, "score": round(c.score, 4)} for c in self.categories]
+        out["safety"] = {"kind": self.safety.kind, "service": self.safety.service,
+                         "reason_code": self.safety.reason_code, "referral": self.safety.referral,
+                         "triggers": list(self.safety.triggers)}
+        out["model_version"] = self.model_version
+        out["units"] = [u.__dict__ for u in self.units]
+        return out
+
+
 @lru_cache
 def gazetteer() -> routing.Gazetteer:
     path = get_settings().gazetteer_file or ROUTING_DATA / "demo_gazetteer.csv"
     return routing.Gazetteer.from_csv(path)
 
 
+def catalogue_file() -> Path:
+    return get_settings().catalogue_file or ROUTING_DATA / "demo_catalogue.csv"
+
+
 @lru_cache
 def _default_catalogue() -> routing.Catalogue:
-    path = get_settings().catalogue_file or ROUTING_DATA / "demo_catalogue.csv"
-    return routing.Catalogue.from_csv(path)
+    return routing.Catalogue.from_csv(catalogue_file())
 
 
 _catalogue_cache: dict[int, routing.Catalogue] = {}
@@ -54,7 +148,7 @@ def catalogue(session: Session) -> routing.Catalogue:
 
 
 def directory(session: Session) -> routing.UnitDirectory:
-    units = [routing.UnitInfo(u.id, u.code, u.name, u.kind, u.parent_id)  # type: ignore[arg-type]
+    units = [routing.UnitInfo(u.id, u.code, u.name, u.kind, u.parent_id)
              for u in session.exec(select(Unit).where(col(Unit.active)).order_by(col(Unit.path)))]
     return routing.UnitDirectory(routing.link_territories(units, gazetteer()))
 
@@ -65,7 +159,7 @@ def safety_detector() -> SafetyDetector:
 
 
 @lru_cache
-def category_model() -> Any | None:
+def category_model() -> TextClassifier | None:
     """The newest classifier version in the registry, or None (routing then falls back)."""
     root = get_settings().model_dir
     try:
@@ -81,33 +175,41 @@ def reload() -> None:
     _catalogue_cache.clear()
 
 
-def safety_input(text: str) -> tuple[routing.SafetyInput, dict[str, Any]]:
+def safety_input(text: str) -> routing.SafetyInput:
     f = safety_detector().check(text)
-    plain = routing.SafetyInput(kind=f.kind, service=f.service, reason_code=f.reason_code,
-                                referral=f.referral, triggers=tuple(f.triggers))
-    return plain, {"kind": f.kind, "service": f.service, "reason_code": f.reason_code,
-                   "referral": f.referral, "triggers": list(f.triggers)}
+    return routing.SafetyInput(kind=f.kind, service=f.service, reason_code=f.reason_code,
+                               referral=f.referral, triggers=tuple(f.triggers))
 
 
-def suggest(session: Session, text: str, address: str | None,
-            request_type: str | None) -> dict[str, Any]:
+def _resolve(session: Session, suggestion: routing.Suggestion
+             ) -> tuple[tuple[AdvisedUnit, ...], tuple[int, ...]]:
+    """Routing names units by code; map every code to this database's id, once."""
+    named = [*([suggestion.lead] if suggestion.lead else []), *suggestion.co_units,
+             *([suggestion.handler] if suggestion.handler else []), *suggestion.candidates]
+    codes = sorted({u.code for u in named})
+    ids: dict[str, int] = dict(session.exec(select(Unit.code, Unit.id)
+                                            .where(col(Unit.code).in_(codes))).all()) if codes else {}
+    out: dict[int, AdvisedUnit] = {}
+    for u in named:
+        uid = ids.get(u.code)
+        if uid is not None and uid not in out:
+            out[uid] = AdvisedUnit(uid, u.code, u.name, u.role, u.reason, u.score)
+    ranked = tuple(ids[u.code] for u in suggestion.candidates if u.code in ids)
+    return tuple(out.values()), ranked
+
+
+def advise(session: Session, text: str, address: str | None, request_type: str | None) -> Advice:
     model = category_model()
     top: list[tuple[str, float]] = []
     if model is not None:
         prediction = model.predict(" ".join(filter(None, [text, address])), k=3)
         top = [(label, float(score)) for label, score in prediction.top]
-    safety, safety_out = safety_input(text)
-    result = routing.suggest(text, address, request_type, top, safety, gazetteer(),
-                             catalogue(session), directory(session))
-    out = result.to_dict()
-    out["categories"] = [{"label": label, "score": round(score, 4)} for label, score in top]
-    out["safety"] = safety_out
-    out["model_version"] = (model.metadata.get("version") if model is not None else None)
-    return out
-
-
-def unit_ids_by_code(session: Session, codes: list[str]) -> dict[str, int]:
-    if not codes:
-        return {}
-    rows = session.exec(select(Unit.code, Unit.id).where(col(Unit.code).in_(codes))).all()
-    return {code: uid for code, uid in rows}  # type: ignore[misc]
+    safety = safety_input(text)
+    suggestion = routing.suggest(text, address, request_type, top, safety, gazetteer(),
+                                 catalogue(session), directory(session))
+    version = model.metadata.get("version") if model is not None else None
+    units, ranked = _resolve(session, suggestion)
+    return Advice(suggestion=suggestion, safety=safety,
+                  categories=tuple(CategoryScore(label, score) for label, score in top),
+                  units=units, ranked_ids=ranked,
+                  model_version=str(version) if version is not None else None)

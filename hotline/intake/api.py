@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query
 from fastapi.responses import PlainTextResponse
@@ -13,9 +13,10 @@ from sqlmodel import col, select
 import routing
 from hotline.core.errors import Invalid
 from hotline.core.times import utcnow
-from hotline.intake import advice as intake
+from hotline.intake.advice import advise, catalogue_file, directory
 from hotline.intake.models import CatalogueVersion
 from hotline.intake.report import routing_report
+from hotline.intake.request_types import RequestType
 from hotline.units.models import Role
 from hotline.web.deps import ActorDep, SessionDep, require_roles
 
@@ -28,13 +29,13 @@ class SuggestIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     text: str = Field(min_length=1, max_length=4000, description="来电人所述内容")
     address: str | None = Field(default=None, max_length=300)
-    request_type: Literal["咨询", "求助", "投诉", "举报", "建议", "表扬"] | None = None
+    request_type: RequestType | None = None
 
 
 @router.post("/intake/suggest", dependencies=[HotlineSide],
              summary="智能受理建议：应急/不予受理/直接解答/派单，属地与属事单位及理由")
 def suggest(session: SessionDep, data: SuggestIn) -> dict[str, Any]:
-    return intake.suggest(session, data.text, data.address, data.request_type)
+    return advise(session, data.text, data.address, data.request_type).to_dict()
 
 
 @router.get("/routing/catalogue", response_class=PlainTextResponse, dependencies=[HotlineSide],
@@ -43,8 +44,7 @@ def get_catalogue(session: SessionDep) -> str:
     latest = session.exec(select(CatalogueVersion).order_by(col(CatalogueVersion.id).desc())).first()
     if latest is not None:
         return latest.content
-    path = intake.get_settings().catalogue_file or intake.ROUTING_DATA / "demo_catalogue.csv"
-    return path.read_text(encoding="utf-8")
+    return catalogue_file().read_text(encoding="utf-8")
 
 
 @router.put("/routing/catalogue", dependencies=[AdminOnly],
@@ -56,7 +56,7 @@ def put_catalogue(session: SessionDep, actor: ActorDep,
         content += "\n"  # always parsed as CSV text, never taken for a file path
     try:
         parsed = routing.Catalogue.from_csv(content)
-        parsed.check_units(intake.directory(session))
+        parsed.check_units(directory(session))
     except (routing.CatalogueError, routing.DataFileError, ValueError) as exc:
         raise Invalid(str(exc), title="派单目录有误") from exc
     if not parsed.rules:

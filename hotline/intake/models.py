@@ -17,7 +17,7 @@ class DispatchRecord(SQLModel, table=True):
 
     __tablename__ = "dispatch_records"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     ticket_id: int = Field(foreign_key="tickets.id", index=True)
     at: datetime = Field(sa_type=UTCDateTime, index=True)
     decision: str | None = Field(default=None, max_length=20)  # the suggested intake decision
@@ -39,7 +39,7 @@ class CatalogueVersion(SQLModel, table=True):
 
     __tablename__ = "catalogue_versions"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     content: str = Field(sa_column=Column(Text, nullable=False))
     rules: int = 0
     note: str | None = Field(default=None, max_length=500)

@@ -8,11 +8,13 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 from sqlmodel import col, select
 
-from hotline.linkage import bridge as linkage
+from hotline.linkage import reconcile as reconciliation
+from hotline.linkage.inbound import InboundError, receive
 from hotline.linkage.models import LinkedMatter
+from hotline.linkage.reconcile import figures, mismatches
 from hotline.tickets.models import Ticket
 from hotline.units.models import Role
-from hotline.web.deps import SessionDep, require_roles
+from hotline.web.deps import BodyDep, SessionDep, require_roles
 from hotline.web.problems import problem
 
 router = APIRouter(prefix="/integrations", tags=["integrations"])
@@ -23,11 +25,10 @@ PeerCode = Annotated[str, Path(pattern=r"^[0-9A-Za-z_-]{2,16}$")]
 @router.post("/{peer}/inbound", summary="对接平台推送（签名校验、按报文编号去重）",
              responses={202: {"description": "受理回执"}, 200: {"description": "重复报文，回放原回执"},
                         401: {"description": "签名或时间戳无效"}})
-async def inbound(peer: PeerCode, request: Request, session: SessionDep) -> Response:
-    body = await request.body()
+def inbound(peer: PeerCode, request: Request, session: SessionDep, body: BodyDep) -> Response:
     try:
-        received = linkage.receive(session, peer, request.headers, body)
-    except linkage.InboundError as exc:
+        received = receive(session, peer, request.headers, body)
+    except InboundError as exc:
         session.rollback()
         return problem(exc.status, exc.slug, exc.title, exc.detail, request.url.path)
     headers = {"Idempotent-Replayed": "true"} if received.replayed else None
@@ -37,7 +38,7 @@ async def inbound(peer: PeerCode, request: Request, session: SessionDep) -> Resp
 
 @router.get("/links", dependencies=[Supervisors], summary="联动事项：双方状态一览")
 def links(session: SessionDep, mismatched: bool = False) -> dict[str, Any]:
-    bad = {(m["ticket"], m["peer"], m["direction"]): m["problem"] for m in linkage.mismatches(session)}
+    bad = {(m["ticket"], m["peer"], m["direction"]): m["problem"] for m in mismatches(session)}
     rows = session.exec(select(LinkedMatter, Ticket.number, Ticket.status)
                         .join(Ticket, col(Ticket.id) == col(LinkedMatter.ticket_id))
                         .order_by(col(LinkedMatter.id).desc()).limit(500)).all()
@@ -51,9 +52,9 @@ def links(session: SessionDep, mismatched: bool = False) -> dict[str, Any]:
                       "peer_ref": link.peer_ref, "sent_at": link.sent_at,
                       "acked_at": link.acked_at, "closed_at": link.closed_at,
                       "rejected_reason": link.rejected_reason, "mismatch": problem_text})
-    return {"items": items, "figures": linkage.figures(session)}
+    return {"items": items, "figures": figures(session)}
 
 
 @router.post("/reconcile", dependencies=[Supervisors], summary="对账：重发未确认报文，列出双方不一致")
 def reconcile(session: SessionDep) -> dict[str, Any]:
-    return linkage.reconcile(session)
+    return reconciliation.reconcile(session)

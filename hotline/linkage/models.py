@@ -8,25 +8,52 @@ message never creates a second one (SH 二(二)1: acceptance feedback, closed lo
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from hotline.core.columns import UTCDateTime
+from hotline.core.columns import EnumText, UTCDateTime
+
+
+class OutboxState(StrEnum):
+    pending = "pending"
+    delivered = "delivered"
+    dead = "dead"  # gave up after the peer's max attempts; supervisors were alerted
+
+
+class Direction(StrEnum):
+    out = "out"  # 12345 handed the matter over
+    in_ = "in"  # the peer handed the matter to 12345
+
+
+class MatterStatus(StrEnum):
+    """A linked matter on the peer's side: ``queued`` until delivered, then
+    ``integrations.LinkStatus`` (same values, same order)."""
+
+    queued = "queued"
+    sent = "sent"
+    accepted = "accepted"
+    dispatched = "dispatched"
+    on_site = "on_site"
+    result = "result"
+    closed = "closed"
+    rejected = "rejected"
 
 
 class OutboxMessage(SQLModel, table=True):
     __tablename__ = "outbox_messages"
     __table_args__ = (Index("ix_outbox_due", "state", "next_attempt_at"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     peer: str = Field(max_length=16, index=True)
     message_id: str = Field(sa_column=Column(String(36), unique=True, nullable=False))
     kind: str = Field(max_length=20)
     ticket_id: int | None = Field(default=None, foreign_key="tickets.id", index=True)
     body: str = Field(sa_column=Column(Text, nullable=False))  # the envelope, as sent every time
-    state: str = Field(default="pending", max_length=10)  # pending / delivered / dead
+    state: OutboxState = Field(default=OutboxState.pending,
+                               sa_column=Column(EnumText(OutboxState, 10), nullable=False))
     attempts: int = 0
     next_attempt_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_error: str | None = Field(default=None, sa_column=Column(Text))
@@ -39,7 +66,7 @@ class OutboxMessage(SQLModel, table=True):
 class InboxMessage(SQLModel, table=True):
     __tablename__ = "inbox_messages"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     peer: str = Field(max_length=16)
     message_id: str = Field(sa_column=Column(String(36), unique=True, nullable=False))
     kind: str = Field(max_length=20)
@@ -55,13 +82,14 @@ class LinkedMatter(SQLModel, table=True):
     __tablename__ = "linked_matters"
     __table_args__ = (UniqueConstraint("ticket_id", "peer", "direction"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     ticket_id: int = Field(foreign_key="tickets.id", index=True)
     peer: str = Field(max_length=16)
-    direction: str = Field(max_length=3)  # out: 12345 handed it over; in: the peer handed it to us
+    direction: Direction = Field(sa_column=Column(EnumText(Direction, 3), nullable=False))
     our_ref: str = Field(max_length=64, index=True)
     peer_ref: str | None = Field(default=None, max_length=64, index=True)
-    status: str = Field(default="queued", max_length=12)  # queued, then integrations.LinkStatus
+    status: MatterStatus = Field(default=MatterStatus.queued,
+                                 sa_column=Column(EnumText(MatterStatus, 12), nullable=False))
     milestones: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     seen: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     out_seq: int = 0  # feedback we sent about an inbound matter

@@ -16,7 +16,7 @@ from sqlmodel import Session, col
 
 import integrations
 from hotline.core.settings import Settings, get_settings
-from hotline.supervision.models import Notification
+from hotline.notifications.models import Notification
 from hotline.tickets.models import Ticket
 
 MAX_ATTEMPTS = 8

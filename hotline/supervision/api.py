@@ -1,4 +1,4 @@
-"""Supervisors' board, exports, unit metrics, the monthly report, anomaly alerts, and the inbox."""
+"""Supervision over HTTP: the board, its exports, unit metrics, the monthly report, anomaly alerts."""
 
 from __future__ import annotations
 
@@ -8,24 +8,21 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
-from sqlalchemy import or_
-from sqlmodel import col, select
 
-from hotline.core.errors import Invalid, NotFound
-from hotline.core.ids import DbIdPath, DbIdQuery
+from hotline.core.errors import Invalid
+from hotline.core.ids import DbIdQuery
 from hotline.core.times import utcnow
+from hotline.intake.request_types import RequestType
 from hotline.supervision import board as board_service
 from hotline.supervision import report as report_service
-from hotline.supervision.models import AnomalyAlert, Notification
 from hotline.tickets.reading import TicketFilter
 from hotline.tickets.schemas import TicketSummary
-from hotline.tickets.visibility import subtree_unit_ids
 from hotline.units.actor import Actor
 from hotline.units.models import Role
+from hotline.units.tree import subtree_unit_ids
 from hotline.web.deps import ActorDep, SessionDep, require_roles
 
 router = APIRouter(prefix="/supervision", tags=["supervision"])
-inbox_router = APIRouter(prefix="/inbox", tags=["inbox"])
 Watchers = require_roles(Role.supervisor, Role.admin, Role.unit_manager)
 Supervisors = require_roles(Role.supervisor, Role.admin)
 Month = Annotated[str, Query(pattern=r"^(19|20)\d{2}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
@@ -61,7 +58,7 @@ def get_board(
     session: SessionDep, actor: ActorDep,
     unit_id: DbIdQuery = None,
     category: Annotated[str | None, Query(max_length=200)] = None,
-    request_type: Literal["咨询", "求助", "投诉", "举报", "建议", "表扬"] | None = None,
+    request_type: RequestType | None = None,
     warning: Literal["at_risk", "overdue", "attention"] | None = None,
     min_overdue_days: Annotated[int | None, Query(ge=1, le=365)] = None,
     page: Annotated[int, Query(ge=1, le=100000)] = 1,
@@ -79,7 +76,7 @@ def export_board(
     session: SessionDep, actor: ActorDep, fmt: Literal["csv", "xlsx"],
     unit_id: DbIdQuery = None,
     category: Annotated[str | None, Query(max_length=200)] = None,
-    request_type: Literal["咨询", "求助", "投诉", "举报", "建议", "表扬"] | None = None,
+    request_type: RequestType | None = None,
     warning: Literal["at_risk", "overdue", "attention"] | None = None,
     min_overdue_days: Annotated[int | None, Query(ge=1, le=365)] = None,
 ) -> Response:
@@ -124,42 +121,4 @@ def report(session: SessionDep, actor: ActorDep, month: Month,
 
 @router.get("/anomalies", dependencies=[Supervisors], summary="异常预警（诉求激增、单位积压/超期激增）")
 def anomalies(session: SessionDep, days: Annotated[int, Query(ge=1, le=90)] = 7) -> list[dict[str, Any]]:
-    from datetime import timedelta
-
-    from hotline.core.times import local
-
-    since = local(utcnow()).date() - timedelta(days=days)
-    rows = session.exec(select(AnomalyAlert).where(col(AnomalyAlert.day) >= since)
-                        .order_by(col(AnomalyAlert.id).desc())).all()
-    return [r.model_dump(mode="json") for r in rows]
-
-
-def _mine(actor: Actor) -> Any:
-    return (Notification.unit_id == actor.unit.id) & or_(
-        Notification.role == "", Notification.role == actor.role)
-
-
-@inbox_router.get("", summary="我的提醒（催办、督办、升级）")
-def inbox(session: SessionDep, actor: ActorDep, unread: bool = False,
-          limit: Annotated[int, Query(ge=1, le=200)] = 50) -> dict[str, Any]:
-    stmt = select(Notification).where(_mine(actor))
-    if unread:
-        stmt = stmt.where(col(Notification.read_at).is_(None))
-    rows = session.exec(stmt.order_by(col(Notification.id).desc()).limit(limit)).all()
-    unread_count = len(session.exec(select(Notification.id).where(_mine(actor))
-                                    .where(col(Notification.read_at).is_(None))).all())
-    return {"unread": unread_count, "items": [
-        r.model_dump(mode="json", exclude={"webhook_state", "webhook_attempts", "webhook_next_at"})
-        for r in rows]}
-
-
-@inbox_router.post("/{notification_id}/read", summary="标记已读")
-def mark_read(session: SessionDep, actor: ActorDep, notification_id: DbIdPath) -> dict[str, Any]:
-    note = session.exec(select(Notification).where(Notification.id == notification_id)
-                        .where(_mine(actor))).first()
-    if note is None:
-        raise NotFound("提醒不存在", title="提醒不存在")
-    if note.read_at is None:
-        note.read_at = utcnow()
-        session.add(note)
-    return {"id": note.id, "read_at": note.read_at}
+    return [r.model_dump(mode="json") for r in board_service.alerts(session, utcnow(), days, limit=None)]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from openpyxl import Workbook
@@ -18,6 +18,9 @@ from sqlmodel import Session, col, func, select
 
 from hotline.core.sla_setup import get_calendar
 from hotline.core.times import local
+from hotline.supervision.models import AnomalyAlert
+from hotline.tickets.due_times import warning_level
+from hotline.tickets.models import STATUS_LABELS, OrderState, SupervisionOrder, Ticket
 from hotline.tickets.reading import TicketFilter, filtered, list_tickets, urgency_order
 from hotline.units.actor import Actor
 from hotline.units.models import Unit
@@ -63,9 +66,6 @@ WARN = {"overdue": "红灯（超期）", "at_risk": "黄灯（临期）", "norma
 
 
 def export_rows(session: Session, actor: Actor, flt: TicketFilter, now: datetime) -> list[list[Any]]:
-    from hotline.tickets import due_times as clocks
-    from hotline.tickets.workflow import STATUS_LABELS
-
     if flt.warning is None and not flt.overdue:
         flt.warning = "attention"
     stmt = filtered(session, actor, flt, now).order_by(*urgency_order(flt)).limit(EXPORT_LIMIT)
@@ -73,7 +73,7 @@ def export_rows(session: Session, actor: Actor, flt: TicketFilter, now: datetime
     cal, today = get_calendar(), local(now).date()
     out = []
     for t in session.exec(stmt):
-        level = clocks.warning_level(t, now)
+        level = warning_level(t, now)
         days = (cal.working_days_between(local(t.next_due_at).date(), today)
                 if level == "overdue" and t.next_due_at else 0)
         out.append([t.number, STATUS_LABELS.get(t.status, t.status), WARN[level], days,
@@ -106,3 +106,22 @@ def to_xlsx(rows: list[list[Any]], title: str = "督办清单") -> bytes:
     return buf.getvalue()
 
 
+
+
+def open_orders(session: Session, now: datetime) -> list[dict[str, Any]]:
+    rows = session.exec(
+        select(SupervisionOrder, Ticket, Unit)
+        .join(Ticket, col(Ticket.id) == col(SupervisionOrder.ticket_id))
+        .outerjoin(Unit, col(Unit.id) == col(SupervisionOrder.unit_id))
+        .where(SupervisionOrder.status == OrderState.open).order_by(col(SupervisionOrder.due_at))
+        .limit(50)
+    ).all()
+    return [{"order": o, "ticket": t, "unit": u.name if u else "—",
+             "overdue": o.due_at < now} for o, t, u in rows]
+
+
+def alerts(session: Session, now: datetime, days: int = 7, limit: int | None = 20) -> list[AnomalyAlert]:
+    """Anomaly alerts of the last ``days`` local days, newest first."""
+    since = local(now).date() - timedelta(days=days)
+    return list(session.exec(select(AnomalyAlert).where(col(AnomalyAlert.day) >= since)
+                             .order_by(col(AnomalyAlert.id).desc()).limit(limit)).all())

@@ -10,10 +10,10 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Date, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Date, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from hotline.core.columns import UTCDateTime
+from hotline.core.columns import EnumText, UTCDateTime
 
 
 class Stage(StrEnum):
@@ -31,9 +31,9 @@ class Escalation(SQLModel, table=True):
     __tablename__ = "escalations"
     __table_args__ = (UniqueConstraint("ticket_id", "stage", "cycle"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     ticket_id: int = Field(foreign_key="tickets.id", index=True)
-    stage: str = Field(max_length=16)
+    stage: Stage = Field(sa_column=Column(EnumText(Stage, 16), nullable=False))
     #: The deadline instance: epoch seconds of the due time (a new due is a new cycle), or the
     #: rework count for the rework stage.
     cycle: int = Field(sa_column=Column(BigInteger, nullable=False))
@@ -44,39 +44,13 @@ class Escalation(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime)
 
 
-class Notification(SQLModel, table=True):
-    """The in-app inbox; also the outbox of the webhook channel (webhook_state)."""
-
-    __tablename__ = "notifications"
-    __table_args__ = (
-        UniqueConstraint("escalation_id", "unit_id", "role"),
-        Index("ix_notifications_inbox", "unit_id", "role", "created_at"),
-        Index("ix_notifications_webhook", "webhook_state", "webhook_next_at"),
-    )
-
-    id: int | None = Field(default=None, primary_key=True)
-    escalation_id: int | None = Field(default=None, foreign_key="escalations.id")
-    ticket_id: int | None = Field(default=None, foreign_key="tickets.id", index=True)
-    #: Addressed to a unit, optionally only to one role in it (e.g. its managers).
-    unit_id: int = Field(foreign_key="units.id")
-    role: str = Field(default="", max_length=20)  # "" = everyone in the unit
-    kind: str = Field(max_length=16)
-    title: str = Field(max_length=200)
-    body: str = Field(sa_column=Column(Text, nullable=False))
-    created_at: datetime = Field(sa_type=UTCDateTime)
-    read_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    webhook_state: str | None = Field(default=None, max_length=10)  # pending/delivered/dead
-    webhook_attempts: int = 0
-    webhook_next_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-
-
 class UnitDailyStat(SQLModel, table=True):
     """Per unit and local day: backlog and overdue counts, for the 'unit falls behind' alert."""
 
     __tablename__ = "unit_daily_stats"
     __table_args__ = (UniqueConstraint("unit_id", "day"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     unit_id: int = Field(foreign_key="units.id", index=True)
     day: date = Field(sa_column=Column(Date, nullable=False))
     backlog: int = 0
@@ -89,7 +63,7 @@ class AnomalyAlert(SQLModel, table=True):
     __tablename__ = "anomaly_alerts"
     __table_args__ = (UniqueConstraint("kind", "key", "day"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     kind: str = Field(max_length=16)  # surge / backlog / overdue
     key: str = Field(max_length=200)
     day: date = Field(sa_column=Column(Date, nullable=False))

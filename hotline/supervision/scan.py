@@ -17,7 +17,6 @@ from __future__ import annotations
 import os
 import time
 import uuid
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -41,16 +40,19 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
 import sla
+from hotline.core.columns import table_of
 from hotline.core.settings import get_settings
 from hotline.core.sla_setup import get_calendar, get_policy
 from hotline.core.times import local
-from hotline.supervision.models import STAGE_LABELS, Escalation, Notification, Stage
-from hotline.tickets.models import SupervisionOrder, Ticket, TicketEvent
-from hotline.tickets.workflow import OPEN_STATES
-from hotline.units.models import Unit, UnitKind
+from hotline.notifications import notify
+from hotline.supervision.models import STAGE_LABELS, Escalation, Stage
+from hotline.tickets import history
+from hotline.tickets.due_times import CLOCK_LABELS
+from hotline.tickets.models import OPEN_STATES, OrderState, SupervisionOrder, Ticket
+from hotline.units.models import Role, Unit, UnitKind
 
-T = Ticket.__table__  # type: ignore[attr-defined]
-E = Escalation.__table__  # type: ignore[attr-defined]
+T = table_of(Ticket)
+E = table_of(Escalation)
 
 #: Fault injection for the "worker killed mid-scan" test: seconds to sleep inside the
 #: transaction, after the ledger insert and before the commit. Never set in production.
@@ -94,7 +96,7 @@ def scan(session: Session, now: datetime, *, full: bool = False) -> ScanResult:
     def stage_rows(stage: Stage, cond: ColumnElement[bool], cycle: ColumnElement[int]) -> Any:
         return select(cand.c.id, literal(stage.value), cycle, cand.c.holder_unit_id,
                       cand.c.next_clock, cand.c.next_due_at, literal(result.scan_id),
-                      literal(now, type_=Escalation.__table__.c.created_at.type)).where(cond)
+                      literal(now, type_=E.c.created_at.type)).where(cond)
 
     source = union_all(
         stage_rows(Stage.reminder, and_(cand.c.next_at_risk_at <= now, cand.c.next_due_at > now),
@@ -144,7 +146,6 @@ REASONS = {
     "escalation": "超期后仍未办结，升级督办至上一级（CQ §15）",
     "rework": "多次重办仍未解决，升级督办（CQ §14、§15）",
 }
-CLOCK_LABELS = {"transfer": "流转时限", "return": "退单时限", "close": "办结时限"}
 
 
 def _follow_up(session: Session, fresh: list[Any], now: datetime, result: ScanResult) -> None:
@@ -153,47 +154,33 @@ def _follow_up(session: Session, fresh: list[Any], now: datetime, result: ScanRe
     order_due = sla.deadline_after(get_calendar(), now, policy.supervision, policy.rule).due
     units = {u.id: u for u in session.execute(select(Unit)).scalars()}
     hotline = next(u for u in units.values() if u.kind == UnitKind.hotline)
-    ticket_ids = sorted({r.ticket_id for r in fresh})
-    max_seq: dict[int, int] = defaultdict(int)
-    for tid, seq in session.execute(
-        select(TicketEvent.ticket_id, func.max(TicketEvent.seq))  # type: ignore[arg-type]
-        .where(TicketEvent.ticket_id.in_(ticket_ids))  # type: ignore[attr-defined]
-        .group_by(TicketEvent.ticket_id)
-    ):
-        max_seq[tid] = seq
     orders, events, notes = [], [], []
-    webhook = "pending" if get_settings().notify_webhook_url else None
     for r in fresh:
-        label = STAGE_LABELS[r.stage]
+        stage = Stage(r.stage)
+        label = STAGE_LABELS[stage]
         due_text = local(r.due_at).strftime("%Y-%m-%d %H:%M") if r.due_at else ""
         clock = CLOCK_LABELS.get(r.clock or "", "办理时限")
-        if r.stage != Stage.reminder:
+        if stage != Stage.reminder:
             orders.append({"ticket_id": r.ticket_id, "unit_id": r.unit_id, "issued_by_id": None,
-                           "level": 1 if r.stage == Stage.supervision else 2,
-                           "reason": REASONS[r.stage], "issued_at": now, "due_at": order_due,
-                           "status": "open", "response": None, "answered_at": None})
-        max_seq[r.ticket_id] += 1
-        events.append({"ticket_id": r.ticket_id, "seq": max_seq[r.ticket_id],
-                       "action": f"auto_{r.stage}", "from_status": r.status, "to_status": r.status,
-                       "actor_id": None, "actor_unit_id": None, "reason": REASONS[r.stage],
-                       "payload": {"escalation_id": r.id, "stage": r.stage, "clock": r.clock,
+                           "level": 1 if stage == Stage.supervision else 2,
+                           "reason": REASONS[stage], "issued_at": now, "due_at": order_due,
+                           "status": OrderState.open, "response": None, "answered_at": None})
+        events.append({"ticket_id": r.ticket_id, "action": f"auto_{stage.value}",
+                       "from_status": r.status, "to_status": r.status, "actor_id": None,
+                       "actor_unit_id": None, "reason": REASONS[stage],
+                       "payload": {"escalation_id": r.id, "stage": stage.value, "clock": r.clock,
                                    "due_at": r.due_at.isoformat() if r.due_at else None,
                                    "scan_id": result.scan_id},
                        "at": now})
-        verb = "将于" if r.stage == "reminder" else "已于"
-        title = f"【{label}】工单 {r.number} {clock}{verb}{due_text}到期"
-        body = f"{REASONS[r.stage]}。工单编号：{r.number}。"
-        for unit_id, role in recipients(r.stage, r.unit_id, units, hotline.id):  # type: ignore[arg-type]
-            notes.append({"escalation_id": r.id, "ticket_id": r.ticket_id, "unit_id": unit_id,
-                          "role": role, "kind": r.stage, "title": title, "body": body,
-                          "created_at": now, "read_at": None, "webhook_state": webhook,
-                          "webhook_attempts": 0, "webhook_next_at": now if webhook else None})
+        verb = "将于" if stage == Stage.reminder else "已于"
+        notes += notify.rows(recipients(stage, r.unit_id, units, hotline.id), kind=stage.value,
+                             title=f"【{label}】工单 {r.number} {clock}{verb}{due_text}到期",
+                             body=f"{REASONS[stage]}。工单编号：{r.number}。", now=now,
+                             ticket_id=r.ticket_id, escalation_id=r.id)
     if orders:
-        session.execute(insert(SupervisionOrder.__table__), orders)  # type: ignore[attr-defined]
-    session.execute(insert(TicketEvent.__table__), events)  # type: ignore[attr-defined]
-    if notes:
-        session.execute(insert(Notification.__table__), notes)  # type: ignore[attr-defined]
-    result.notifications = len(notes)
+        session.execute(table_of(SupervisionOrder).insert(), orders)
+    history.insert_many(session, events)
+    result.notifications = notify.insert(session, notes)
 
 
 def next_level(unit_id: int | None, units: dict[int, Unit], hotline_id: int) -> int | None:
@@ -216,11 +203,11 @@ def recipients(stage: str, unit_id: int | None, units: dict[int, Unit],
         if stage in (Stage.reminder, Stage.supervision):
             out.append((unit_id, ""))
         if stage in (Stage.supervision, Stage.escalation, Stage.rework):
-            out.append((unit_id, "unit_manager"))
+            out.append((unit_id, Role.unit_manager.value))
     if stage in (Stage.escalation, Stage.rework):
         upper = next_level(unit_id, units, hotline_id)
         if upper is not None and upper != unit_id:
-            out.append((upper, "unit_manager"))
+            out.append((upper, Role.unit_manager.value))
     if stage != Stage.reminder:
-        out.append((hotline_id, "supervisor"))
+        out.append((hotline_id, Role.supervisor.value))
     return list(dict.fromkeys(out))

@@ -1,52 +1,48 @@
-"""Tickets: register, list, read, and the workflow's transitions."""
+"""Tickets over HTTP: register, list, read, the workflow's transitions, and the caller's
+public progress lookup (CQ §11)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Body, Header, Query, Response, status
-from sqlmodel import Session
+from fastapi import APIRouter, Body, Header, Query, Request, Response, status
 
-from hotline.core.errors import Forbidden, Invalid
+from hotline.core.errors import Invalid, NotFound
 from hotline.core.ids import DbIdQuery
 from hotline.core.times import utcnow
-from hotline.tickets.commands import apply, facts_for, visible_ticket
+from hotline.tickets.commands import apply, create_ticket, facts_for, visible_ticket
+from hotline.tickets.models import Status
+from hotline.tickets.payloads import ActionPayload
 from hotline.tickets.reading import (
     TicketFilter,
-    create_ticket,
     list_tickets,
+    public_progress,
     ticket_detail,
     ticket_summary,
 )
 from hotline.tickets.schemas import (
     ActionInfo,
+    PublicProgress,
+    RequestType,
     TicketCreate,
     TicketDetail,
     TicketPage,
     TicketSummary,
 )
-from hotline.tickets.workflow import ActionPayload, Status, allowed_actions
-from hotline.units.actor import Actor
+from hotline.tickets.workflow import allowed_actions
 from hotline.web.deps import ActorDep, SessionDep
+from hotline.web.ratelimit import limiter
 
 router = APIRouter(prefix="/tickets", tags=["tickets"])
-
-StatusParam = Literal[tuple(s.value for s in Status)]  # type: ignore[valid-type]
-
-
-def _acted(session: Session, actor: Actor, number: str) -> TicketDetail:
-    """The result of the actor's own command (visible to them once, even after a return)."""
-    session.flush()
-    return ticket_detail(session, actor, number, just_acted=True)
+public_router = APIRouter(prefix="/public", tags=["public"])
+routers = (router, public_router)
 
 
 @router.post("", response_model=TicketSummary, status_code=status.HTTP_201_CREATED,
              summary="登记诉求（可同时做出处置决定）；返回工单编号与概要，详情见 Location")
 def register(session: SessionDep, actor: ActorDep, data: TicketCreate,
              response: Response) -> TicketSummary:
-    if not actor.hotline_side:
-        raise Forbidden("只有话务员、督办人员可以登记工单")
     ticket = create_ticket(session, actor, data)
     session.flush()
     response.headers["Location"] = f"/api/v1/tickets/{ticket.number}"
@@ -56,11 +52,11 @@ def register(session: SessionDep, actor: ActorDep, data: TicketCreate,
 @router.get("", response_model=TicketPage, summary="工单列表（按角色与单位范围）")
 def search(
     session: SessionDep, actor: ActorDep,
-    status_: Annotated[list[StatusParam] | None, Query(alias="status")] = None,  # type: ignore[valid-type]
+    status_: Annotated[list[Status] | None, Query(alias="status")] = None,
     unit_id: DbIdQuery = None,
     warning: Literal["normal", "at_risk", "overdue"] | None = None,
     overdue: bool | None = None,
-    request_type: Literal["咨询", "求助", "投诉", "举报", "建议", "表扬"] | None = None,
+    request_type: RequestType | None = None,
     category: Annotated[str | None, Query(max_length=200)] = None,
     q: Annotated[str | None, Query(max_length=100, description="内容、地址、编号")] = None,
     created_from: datetime | None = None,
@@ -111,5 +107,19 @@ def perform(
         except ValueError as exc:
             raise Invalid("If-Match 须为工单版本号") from exc
     apply(session, actor, ticket, payload)
-    return _acted(session, actor, number)
+    session.flush()
+    # The actor's own command answered once, even when it took the ticket out of their view.
+    return ticket_detail(session, actor, number, just_acted=True)
 
+
+@public_router.get("/tickets/{number}", response_model=PublicProgress, summary="来电人查询办理进度")
+def progress(
+    session: SessionDep, request: Request, number: str,
+    phone_last4: Annotated[str, Query(pattern=r"^\d{4}$", description="来电手机号后四位")],
+) -> PublicProgress:
+    limiter.check(request.client.host if request.client else "?", number)
+    try:
+        return public_progress(session, number, phone_last4)
+    except NotFound:
+        limiter.failed(number)
+        raise

@@ -15,10 +15,61 @@ from sqlalchemy import JSON, Column, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import declared_attr
 from sqlmodel import Field, SQLModel
 
-from hotline.core.columns import UTCDateTime
+from hotline.core.columns import EnumText, UTCDateTime
+
+
+class Status(StrEnum):
+    """Where a ticket is in the workflow (the table in ``hotline.tickets.workflow``)."""
+
+    registered = "registered"
+    answered = "answered"
+    transferred = "transferred"
+    not_accepted = "not_accepted"
+    emergency = "emergency"
+    dispatched = "dispatched"
+    in_progress = "in_progress"
+    returned = "returned"
+    replied = "replied"
+    verifying = "verifying"
+    rework = "rework"
+    visited = "visited"
+    closed = "closed"
+    merged = "merged"
+    archived = "archived"
+
+
+STATUS_LABELS: dict[str, str] = {
+    "registered": "已登记",
+    "answered": "已直接解答",
+    "transferred": "已转接",
+    "not_accepted": "不予受理",
+    "emergency": "已移交应急",
+    "dispatched": "待签收",
+    "in_progress": "办理中",
+    "returned": "退单待处理",
+    "replied": "已答复待回访",
+    "verifying": "差评核实中",
+    "rework": "重办中",
+    "visited": "已回访待办结",
+    "closed": "已办结",
+    "merged": "已合并",
+    "archived": "已归档",
+}
+
+#: States in which a unit is working the ticket: its clocks run.
+OPEN_STATES = frozenset({Status.dispatched, Status.in_progress, Status.returned, Status.rework})
+#: States from which nothing but archiving happens.
+FINAL_STATES = frozenset({Status.answered, Status.transferred, Status.not_accepted, Status.emergency,
+                          Status.closed, Status.merged})
 
 
 class Channel(StrEnum):
+    """How a request reached the hotline, as an agent records it.
+
+    A matter a peer platform transfers in (110, 119, 120, 122, a utility line) carries that
+    peer's code as its channel instead, so its line is known end to end (``channel_label``).
+    """
+
     phone = "phone"
     web = "web"
     app = "app"
@@ -32,13 +83,54 @@ CHANNEL_LABELS = {
     "110": "110转办", "national": "国家平台",
 }
 
-REQUEST_TYPES = ("咨询", "求助", "投诉", "举报", "建议", "表扬")
+
+def channel_label(channel: str) -> str:
+    """电话 / 网站 … for our own channels, “119转办” for a peer's code."""
+    return CHANNEL_LABELS.get(channel) or f"{channel}转办"
+
+
+_AGENT_ONLY = frozenset({Channel.phone, Channel.web, Channel.app, Channel.wechat, Channel.national})
+
+
+def is_peer_channel(channel: str) -> bool:
+    """Reached us from a peer platform (110, 119, a utility line…), not from a caller directly."""
+    return channel not in _AGENT_ONLY
+
 
 
 class Urgency(StrEnum):
     normal = "normal"
     urgent = "urgent"
     very_urgent = "very_urgent"
+
+
+class AssignmentRole(StrEnum):
+    lead = "lead"  # 牵头承办单位
+    co = "co"  # 协同承办单位
+    handler = "handler"  # a unit the ticket was forwarded to (具体承办单位)
+
+
+class ExtensionState(StrEnum):
+    pending = "pending"
+    approved = "approved"
+    denied = "denied"
+    lapsed = "lapsed"  # the ticket moved on (replied, forwarded, returned…) before a decision
+
+
+class OrderState(StrEnum):
+    open = "open"
+    answered = "answered"
+    resolved = "resolved"  # the ticket was answered or closed
+    void = "void"  # the ticket went elsewhere (re-dispatched, merged)
+
+
+class Rating(StrEnum):
+    satisfied = "satisfied"
+    basically_satisfied = "basically_satisfied"
+    dissatisfied = "dissatisfied"
+
+
+RATING_LABELS = {"satisfied": "满意", "basically_satisfied": "基本满意", "dissatisfied": "不满意"}
 
 
 class Ticket(SQLModel, table=True):
@@ -49,7 +141,7 @@ class Ticket(SQLModel, table=True):
         Index("ix_tickets_status_created", "status", "created_at"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     number: str = Field(sa_column=Column(String(20), unique=True, nullable=False))
     channel: str = Field(max_length=16)
     caller_name: str | None = Field(default=None, max_length=64)
@@ -58,8 +150,9 @@ class Ticket(SQLModel, table=True):
     category: str | None = Field(default=None, max_length=200)
     content: str = Field(sa_column=Column(Text, nullable=False))
     address: str | None = Field(default=None, max_length=300)
-    urgency: str = Field(default="normal", max_length=16)
-    status: str = Field(max_length=20)
+    urgency: Urgency = Field(default=Urgency.normal,
+                             sa_column=Column(EnumText(Urgency, 16), nullable=False))
+    status: Status = Field(sa_column=Column(EnumText(Status, 20), nullable=False))
     lead_unit_id: int | None = Field(default=None, foreign_key="units.id", index=True)
     # The unit that holds the ticket now: the concrete handler after forwarding, or the parent
     # a return went back to. Actions are checked against it.
@@ -103,22 +196,16 @@ class Ticket(SQLModel, table=True):
                 "version_id_generator": False}
 
 
-class AssignmentRole(StrEnum):
-    lead = "lead"  # 牵头承办单位
-    co = "co"  # 协同承办单位
-    handler = "handler"  # a unit the ticket was forwarded to (具体承办单位)
-
-
 class TicketUnit(SQLModel, table=True):
     """Every unit that has (had) a part in a ticket; scoping reads it."""
 
     __tablename__ = "ticket_units"
     __table_args__ = (UniqueConstraint("ticket_id", "unit_id", "role"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     ticket_id: int = Field(foreign_key="tickets.id", index=True)
     unit_id: int = Field(foreign_key="units.id", index=True)
-    role: str = Field(max_length=10)
+    role: AssignmentRole = Field(sa_column=Column(EnumText(AssignmentRole, 10), nullable=False))
     active: bool = True
     assigned_at: datetime = Field(sa_type=UTCDateTime)
 
@@ -129,7 +216,7 @@ class TicketEvent(SQLModel, table=True):
     __tablename__ = "ticket_events"
     __table_args__ = (UniqueConstraint("ticket_id", "seq"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     ticket_id: int = Field(foreign_key="tickets.id", index=True)
     seq: int
     action: str = Field(max_length=32)
@@ -147,7 +234,7 @@ class ReturnRecord(SQLModel, table=True):
 
     __tablename__ = "ticket_returns"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     ticket_id: int = Field(foreign_key="tickets.id", index=True)
     from_unit_id: int = Field(foreign_key="units.id", index=True)
     to_unit_id: int = Field(foreign_key="units.id")
@@ -162,14 +249,15 @@ class ExtensionRequest(SQLModel, table=True):
 
     __tablename__ = "extension_requests"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     ticket_id: int = Field(foreign_key="tickets.id", index=True)
     unit_id: int = Field(foreign_key="units.id", index=True)
     requested_by_id: int = Field(foreign_key="users.id")
     reason: str = Field(sa_column=Column(Text, nullable=False))
     add_working_days: int | None = None
     requested_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    status: str = Field(default="pending", max_length=10)  # pending / approved / denied
+    status: ExtensionState = Field(default=ExtensionState.pending,
+                                   sa_column=Column(EnumText(ExtensionState, 10), nullable=False))
     requested_at: datetime = Field(sa_type=UTCDateTime)
     decided_by_id: int | None = Field(default=None, foreign_key="users.id")
     decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -183,10 +271,10 @@ class ReturnVisit(SQLModel, table=True):
 
     __tablename__ = "return_visits"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     ticket_id: int = Field(foreign_key="tickets.id", index=True)
     round: int = 1
-    rating: str = Field(max_length=24)  # satisfied / basically_satisfied / dissatisfied
+    rating: Rating = Field(sa_column=Column(EnumText(Rating, 24), nullable=False))
     comment: str | None = Field(default=None, sa_column=Column(Text))
     # CQ §14: mediation and law-enforcement matters are not ranked by satisfaction.
     counts_for_satisfaction: bool = True
@@ -202,7 +290,7 @@ class SupervisionOrder(SQLModel, table=True):
 
     __tablename__ = "supervision_orders"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     ticket_id: int = Field(foreign_key="tickets.id", index=True)
     unit_id: int | None = Field(default=None, foreign_key="units.id", index=True)
     issued_by_id: int | None = Field(default=None, foreign_key="users.id")
@@ -210,7 +298,8 @@ class SupervisionOrder(SQLModel, table=True):
     reason: str = Field(sa_column=Column(Text, nullable=False))
     issued_at: datetime = Field(sa_type=UTCDateTime)
     due_at: datetime = Field(sa_type=UTCDateTime)
-    status: str = Field(default="open", max_length=10)  # open / answered
+    status: OrderState = Field(default=OrderState.open,
+                               sa_column=Column(EnumText(OrderState, 10), nullable=False))
     response: str | None = Field(default=None, sa_column=Column(Text))
     answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
@@ -229,7 +318,7 @@ class PersonalDataAccess(SQLModel, table=True):
 
     __tablename__ = "personal_data_access"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     ticket_id: int = Field(foreign_key="tickets.id", index=True)
     user_id: int = Field(foreign_key="users.id", index=True)
     purpose: str = Field(max_length=32)

@@ -1,4 +1,4 @@
-"""Registering tickets (CQ §11) and reading them back: detail, lists, the caller's progress view."""
+"""Reading tickets back: the detail, the lists and their filters, the caller's progress view."""
 
 from __future__ import annotations
 
@@ -10,12 +10,14 @@ from sqlalchemy import Select, insert, or_
 from sqlmodel import Session, col, func, select
 
 import sla
+from hotline.core.columns import table_of
 from hotline.core.errors import Invalid, NotFound
-from hotline.core.settings import get_settings
 from hotline.core.sla_setup import get_calendar
 from hotline.core.times import SHANGHAI, local, utcnow
-from hotline.tickets import due_times as clocks
-from hotline.tickets.commands import append_event, apply, facts_for, load_ticket, visible_ticket
+from hotline.tickets import due_times, history
+from hotline.tickets.actions import EventKind
+from hotline.tickets.commands import facts_for, load_ticket, visible_ticket
+from hotline.tickets.due_times import CLOCK_LABELS
 from hotline.tickets.models import (
     AssignmentRole,
     ExtensionRequest,
@@ -26,12 +28,10 @@ from hotline.tickets.models import (
     Ticket,
     TicketUnit,
 )
-from hotline.tickets.numbering import next_number
 from hotline.tickets.schemas import (
     ClockPublic,
     EventPublic,
     PublicProgress,
-    TicketCreate,
     TicketDetail,
     TicketSummary,
     UnitRef,
@@ -44,43 +44,17 @@ from hotline.tickets.visibility import (
     subtree_filter,
     visibility_filter,
 )
-from hotline.tickets.workflow import ACTION_LABELS, STATUS_LABELS, Status, allowed_actions
+from hotline.tickets.workflow import ACTION_LABELS, BY_ACTION, STATUS_LABELS, Status, allowed_actions
 from hotline.units.actor import Actor
 from hotline.units.models import Unit, User
-
-CLOCK_LABELS = {"transfer": "流转时限", "return": "退单时限", "close": "办结时限"}
-
-
-def create_ticket(
-    session: Session, actor: Actor, data: TicketCreate, now: datetime | None = None
-) -> Ticket:
-    """Register a request (CQ §11) and, when the agent already decided, apply that decision too."""
-    now = now or utcnow()
-    limit = get_settings().content_max_chars
-    if len(data.content) > limit:
-        raise Invalid(f"诉求内容 {len(data.content)} 字，超过上限 {limit} 字", title="诉求内容过长")
-    ticket = Ticket(
-        number=next_number(session, now), channel=str(data.channel),
-        caller_name=data.caller_name or None, caller_phone=data.caller_phone,
-        request_type=data.request_type, category=data.category, content=data.content,
-        address=data.address, urgency=data.urgency, status=Status.registered,
-        created_by_id=actor.id, created_at=now, updated_at=now, route=[],
-    )
-    session.add(ticket)
-    session.flush()
-    append_event(session, ticket, action="register", actor=actor, now=now, from_status=None,
-                 to_status=Status.registered, seq=1,
-                 payload={"channel": ticket.channel, "request_type": ticket.request_type})
-    if data.decision is not None:
-        apply(session, actor, ticket, data.decision, now)
-    return ticket
+from hotline.units.tree import UnitCache
 
 
 # ---------------------------------------------------------------------------------------------
 # Shaping
 # ---------------------------------------------------------------------------------------------
 def _unit_ref(unit: Unit | None) -> UnitRef | None:
-    return UnitRef(id=unit.id, name=unit.name, kind=unit.kind) if unit else None  # type: ignore[arg-type]
+    return UnitRef(id=unit.id, name=unit.name, kind=unit.kind) if unit else None
 
 
 def _working_hours(delta_seconds: float) -> float:
@@ -107,21 +81,8 @@ def clock_public(c: sla.ClockStatus) -> ClockPublic:
     )
 
 
-@dataclass
-class _UnitCache:
-    session: Session
-    cache: dict[int, Unit | None]
-
-    def get(self, unit_id: int | None) -> Unit | None:
-        if unit_id is None:
-            return None
-        if unit_id not in self.cache:
-            self.cache[unit_id] = self.session.get(Unit, unit_id)
-        return self.cache[unit_id]
-
-
 def summary(
-    ticket: Ticket, actor: Actor, units: _UnitCache, now: datetime
+    ticket: Ticket, actor: Actor, units: UnitCache, now: datetime
 ) -> TicketSummary:
     contact = sees_contact(actor, ticket)
     return TicketSummary(
@@ -135,7 +96,7 @@ def summary(
         holder_unit=_unit_ref(units.get(ticket.holder_unit_id)),
         created_at=ticket.created_at, dispatched_at=ticket.dispatched_at,
         close_due_at=ticket.close_due_at, next_due_at=ticket.next_due_at,
-        warning=clocks.warning_level(ticket, now), sla_provisional=ticket.sla_provisional,
+        warning=due_times.warning_level(ticket, now), sla_provisional=ticket.sla_provisional,
         version=ticket.version,
     )
 
@@ -143,11 +104,15 @@ def summary(
 def ticket_summary(
     session: Session, actor: Actor, ticket: Ticket, now: datetime | None = None
 ) -> TicketSummary:
-    return summary(ticket, actor, _UnitCache(session, {}), now or utcnow())
+    return summary(ticket, actor, UnitCache(session), now or utcnow())
 
 
-def _rows(session: Session, model: Any, ticket_id: int) -> list[dict[str, Any]]:
-    rows = session.exec(select(model).where(model.ticket_id == ticket_id).order_by(model.id)).all()
+TicketRecord = type[ExtensionRequest] | type[ReturnRecord] | type[ReturnVisit] | type[SupervisionOrder]
+
+
+def _rows(session: Session, model: TicketRecord, ticket_id: int) -> list[dict[str, Any]]:
+    rows = session.exec(select(model).where(col(model.ticket_id) == ticket_id)
+                        .order_by(col(model.id))).all()
     return [r.model_dump(mode="json") for r in rows]
 
 
@@ -159,9 +124,9 @@ def ticket_detail(
     shown once even when the command took the ticket out of their view (a return)."""
     now = now or utcnow()
     ticket = load_ticket(session, number) if just_acted else visible_ticket(session, actor, number)
-    units = _UnitCache(session, {})
-    events = clocks.load_events(session, ticket.id)  # type: ignore[arg-type]
-    clock_map = clocks.compute(ticket, events, now)
+    units = UnitCache(session)
+    events = history.load(session, ticket.id)
+    clock_map = due_times.compute(ticket, events, now)
     users = {u.id: u for u in session.exec(
         select(User).where(col(User.id).in_({e.actor_id for e in events if e.actor_id}))
     ).all()}
@@ -177,7 +142,7 @@ def ticket_detail(
     allowed = [t.action for t in allowed_actions(facts_for(session, actor, ticket, now))]
     return TicketDetail(
         **base.model_dump(),
-        co_units=[_unit_ref(u) for u in co_units],  # type: ignore[misc]
+        co_units=[UnitRef(id=u.id, name=u.name, kind=u.kind) for u in co_units],
         reply_content=ticket.reply_content, decision=ticket.decision,
         merged_into=merged_into.number if merged_into else None,
         rework_count=ticket.rework_count,
@@ -192,10 +157,10 @@ def ticket_detail(
             )
             for e in events
         ],
-        extensions=_rows(session, ExtensionRequest, ticket.id),  # type: ignore[arg-type]
-        returns=_rows(session, ReturnRecord, ticket.id),  # type: ignore[arg-type]
-        visits=_rows(session, ReturnVisit, ticket.id),  # type: ignore[arg-type]
-        supervision_orders=_rows(session, SupervisionOrder, ticket.id),  # type: ignore[arg-type]
+        extensions=_rows(session, ExtensionRequest, ticket.id),
+        returns=_rows(session, ReturnRecord, ticket.id),
+        visits=_rows(session, ReturnVisit, ticket.id),
+        supervision_orders=_rows(session, SupervisionOrder, ticket.id),
         allowed_actions=allowed,
     )
 
@@ -279,12 +244,12 @@ def list_tickets(
     total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
     rows = session.exec(stmt.order_by(*urgency_order(flt)).offset((page - 1) * page_size)
                         .limit(page_size)).all()
-    units = _UnitCache(session, {})
+    units = UnitCache(session)
     items = [summary(t, actor, units, now) for t in rows]
     # CQ §22: every view of a caller's unmasked contact is traceable, in lists too.
     shown = [t.id for t in rows if sees_contact(actor, t)]
     if shown:
-        session.execute(insert(PersonalDataAccess.__table__),  # type: ignore[attr-defined]
+        session.execute(insert(table_of(PersonalDataAccess)),
                         [{"ticket_id": tid, "user_id": actor.id, "purpose": "list", "at": now}
                          for tid in shown])
     return items, int(total)
@@ -293,9 +258,13 @@ def list_tickets(
 # ---------------------------------------------------------------------------------------------
 # The caller's view (CQ §11)
 # ---------------------------------------------------------------------------------------------
-_PUBLIC_ACTIONS = {"register", "dispatch", "sign", "reply", "approve_extension", "caller_notified",
-                   "rework", "close", "explain_close", "close_without_visit", "answer_directly",
-                   "not_accept", "warm_transfer", "emergency_handover", "merge"}
+#: System events a caller sees besides the public actions (the table's ``public`` field).
+PUBLIC_EVENTS = frozenset({EventKind.register, EventKind.caller_notified})
+
+
+def is_public(kind: str) -> bool:
+    transition = BY_ACTION.get(kind)
+    return transition.public if transition is not None else kind in PUBLIC_EVENTS
 
 
 def public_progress(session: Session, number: str, phone_last4: str) -> PublicProgress:
@@ -306,12 +275,12 @@ def public_progress(session: Session, number: str, phone_last4: str) -> PublicPr
     # Same answer for "no such ticket" and "wrong digits": numbers cannot be probed.
     if ticket is None or not ticket.caller_phone.endswith(phone_last4) or len(phone_last4) != 4:
         raise NotFound("未找到与该编号和手机号后四位匹配的工单", title="工单不存在")
-    events = clocks.load_events(session, ticket.id)  # type: ignore[arg-type]
+    events = history.load(session, ticket.id)
     holder = session.get(Unit, ticket.holder_unit_id) if ticket.holder_unit_id else None
     steps = [
         {"action": e.action, "label": ACTION_LABELS.get(e.action, e.action), "at": e.at,
          "status_label": STATUS_LABELS.get(e.to_status or "", e.to_status)}
-        for e in events if e.action in _PUBLIC_ACTIONS
+        for e in events if is_public(e.action)
     ]
     reply = ticket.reply_content if ticket.status in (
         Status.replied, Status.visited, Status.closed, Status.archived, Status.answered,

@@ -8,16 +8,15 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from hotline.intake.request_types import RequestType
 from hotline.tickets.models import Channel
-from hotline.tickets.workflow import (
+from hotline.tickets.payloads import (
     AnswerDirectly,
     Dispatch,
     EmergencyHandover,
     NotAccept,
     WarmTransfer,
 )
-
-RequestType = Literal["咨询", "求助", "投诉", "举报", "建议", "表扬"]
 
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 _LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}(-\d{1,6})?$")

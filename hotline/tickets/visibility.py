@@ -15,11 +15,7 @@ from sqlmodel import Session, col, select
 
 from hotline.tickets.models import PersonalDataAccess, Ticket, TicketUnit
 from hotline.units.actor import Actor
-from hotline.units.models import Unit
-
-
-def subtree_unit_ids(session: Session, unit_path: str) -> list[int]:
-    return list(session.exec(select(Unit.id).where(col(Unit.path).startswith(unit_path))).all())  # type: ignore[arg-type]
+from hotline.units.tree import subtree_unit_ids
 
 
 def subtree_filter(session: Session, unit_path: str) -> ColumnElement[bool]:

@@ -1,19 +1,28 @@
-"""Admin CRUD for units and users."""
+"""Units and people over HTTP: sign-in (OAuth2 password flow), the current user, and the
+admin's units and users."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, status
+from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel, ConfigDict, Field
 
+from hotline.core.errors import Unauthorized
 from hotline.core.ids import DbId, DbIdPath
 from hotline.units import tree as unit_service
 from hotline.units import users as user_service
-from hotline.units.models import Role, UnitKind
-from hotline.web.deps import SessionDep, require_roles
+from hotline.units.auth import issue_token
+from hotline.units.models import ROLE_LABELS, Role, UnitKind
+from hotline.units.users import authenticate
+from hotline.web.deps import ActorDep, SessionDep, require_roles
 
 router = APIRouter(tags=["admin"])
+auth_router = APIRouter(tags=["auth"])
+routers = (auth_router, router)
 AdminOnly = require_roles(Role.admin)
-AnyUser = require_roles(*Role.__members__)
+AnyUser = require_roles(*Role)
 
 
 class UnitIn(BaseModel):
@@ -111,3 +120,35 @@ def patch_user(
     user = user_service.update_user(session, user_service.get_user(session, user_id),
                                     **data.model_dump(exclude_unset=True))
     return UserOut.model_validate(user, from_attributes=True)
+
+
+class Token(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+
+
+class Me(BaseModel):
+    id: int
+    username: str
+    full_name: str
+    role: str
+    role_label: str
+    unit_id: int
+    unit_name: str
+    unit_kind: str
+
+
+@auth_router.post("/auth/token", response_model=Token, summary="登录，取得访问令牌")
+def login(session: SessionDep, form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> Token:
+    user = authenticate(session, form.username, form.password)
+    if user is None:
+        raise Unauthorized("用户名或密码不正确", title="登录失败")
+    return Token(access_token=issue_token(user))
+
+
+@auth_router.get("/me", response_model=Me, summary="当前用户")
+def me(actor: ActorDep) -> Me:
+    u = actor.user
+    return Me(id=u.id, username=u.username, full_name=u.full_name, role=u.role,
+              role_label=ROLE_LABELS[u.role], unit_id=u.unit_id,
+              unit_name=actor.unit.name, unit_kind=actor.unit.kind)

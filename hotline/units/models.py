@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import Column, String
 from sqlmodel import Field, SQLModel
 
-from hotline.core.columns import UTCDateTime
+from hotline.core.columns import EnumText, UTCDateTime
 
 
 class UnitKind(StrEnum):
@@ -35,10 +35,10 @@ UNIT_KIND_LABELS: dict[str, str] = {
 class Unit(SQLModel, table=True):
     __tablename__ = "units"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     code: str = Field(sa_column=Column(String(32), unique=True, nullable=False))
     name: str = Field(max_length=100)
-    kind: str = Field(max_length=20)
+    kind: UnitKind = Field(sa_column=Column(EnumText(UnitKind, 20), nullable=False))
     parent_id: int | None = Field(default=None, foreign_key="units.id", index=True)
     # Materialised path "/1/4/12/": subtree checks and filters are one LIKE on an index.
     path: str = Field(default="/", max_length=255, index=True)
@@ -65,10 +65,10 @@ ROLE_LABELS: dict[str, str] = {
 class User(SQLModel, table=True):
     __tablename__ = "users"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     username: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
     full_name: str = Field(max_length=64)
-    role: str = Field(max_length=20)
+    role: Role = Field(sa_column=Column(EnumText(Role, 20), nullable=False))
     unit_id: int = Field(foreign_key="units.id", index=True)
     password_hash: str = Field(max_length=255)
     active: bool = True

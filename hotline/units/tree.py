@@ -32,6 +32,26 @@ def require_units(session: Session, unit_ids: Iterable[int]) -> dict[int, Unit]:
     return found  # type: ignore[return-value]
 
 
+class UnitCache:
+    """Units by id, each loaded once per request (lists show the same units on many rows)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._cache: dict[int, Unit | None] = {}
+
+    def get(self, unit_id: int | None) -> Unit | None:
+        if unit_id is None:
+            return None
+        if unit_id not in self._cache:
+            self._cache[unit_id] = self.session.get(Unit, unit_id)
+        return self._cache[unit_id]
+
+
+def subtree_unit_ids(session: Session, unit_path: str) -> list[int]:
+    """The ids of the unit at ``unit_path`` and every unit below it."""
+    return list(session.exec(select(Unit.id).where(col(Unit.path).startswith(unit_path))).all())
+
+
 def hotline_unit(session: Session) -> Unit:
     unit = session.exec(select(Unit).where(Unit.kind == UnitKind.hotline)).first()
     if unit is None:
@@ -77,3 +97,16 @@ def update_unit(
 
 def list_units(session: Session) -> list[Unit]:
     return list(session.exec(select(Unit).order_by(col(Unit.path))).all())
+
+
+def sub_units(session: Session, unit: Unit) -> list[Unit]:
+    """Active units strictly below ``unit``: where it may forward a ticket."""
+    return list(session.exec(select(Unit).where(col(Unit.path).startswith(unit.path))
+                             .where(Unit.id != unit.id).where(col(Unit.active))
+                             .order_by(col(Unit.path))).all())
+
+
+def dispatchable_units(session: Session) -> list[Unit]:
+    """Every active unit but the hotline itself: where the hotline may dispatch."""
+    return list(session.exec(select(Unit).where(Unit.kind != UnitKind.hotline)
+                             .where(col(Unit.active)).order_by(col(Unit.path))).all())

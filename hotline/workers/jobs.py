@@ -5,18 +5,31 @@ Jobs open their own engine in the worker process (never one inherited across a f
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, select
 
+from classifier import save_model, train_model
 from hotline.core.db import get_engine
+from hotline.core.settings import get_settings
 from hotline.core.times import utcnow
-from hotline.tickets import due_times as clocks
-from hotline.tickets.models import Ticket
-from hotline.tickets.workflow import OPEN_STATES
+from hotline.intake import advice
+from hotline.intake.models import DispatchRecord
+from hotline.linkage import reconcile, relay
+from hotline.notifications.webhook import deliver_webhooks
+from hotline.supervision.anomalies import detect, snapshot_unit_stats
+from hotline.supervision.scan import scan
+from hotline.tickets import due_times, history
+from hotline.tickets.models import OPEN_STATES, Status, Ticket
 
 BATCH = 500
+
+
+def _session() -> Session:
+    return Session(get_engine(), expire_on_commit=False)
 
 
 def refresh_open_clocks(now: datetime | None = None, *, only_provisional: bool = False) -> int:
@@ -30,7 +43,7 @@ def refresh_open_clocks(now: datetime | None = None, *, only_provisional: bool =
     changed = 0
     last_id = 0
     while True:
-        with Session(get_engine(), expire_on_commit=False) as session:
+        with _session() as session:
             stmt = (select(Ticket).where(col(Ticket.status).in_(OPEN_STATES))
                     .where(col(Ticket.id) > last_id).order_by(col(Ticket.id)).limit(BATCH))
             if only_provisional:
@@ -41,7 +54,7 @@ def refresh_open_clocks(now: datetime | None = None, *, only_provisional: bool =
             for ticket in batch:
                 before = (ticket.close_due_at, ticket.next_due_at, ticket.next_at_risk_at,
                           ticket.sla_provisional)
-                clocks.refresh(ticket, clocks.load_events(session, ticket.id), now)  # type: ignore[arg-type]
+                due_times.refresh(ticket, history.load(session, ticket.id), now)
                 after = (ticket.close_due_at, ticket.next_due_at, ticket.next_at_risk_at,
                          ticket.sla_provisional)
                 if after != before:
@@ -55,21 +68,17 @@ def refresh_open_clocks(now: datetime | None = None, *, only_provisional: bool =
                 # itself. Redo this batch from fresh rows rather than abort the whole run.
                 session.rollback()
                 continue
-            last_id = batch[-1].id  # type: ignore[assignment]
+            last_id = batch[-1].id
 
 
 def sla_scan(full: bool = False, now: datetime | None = None) -> dict[str, object]:
     """The SLA scan as a job: one transaction; safe to run twice or to kill half way."""
-    from sqlalchemy.exc import IntegrityError
-
-    from hotline.supervision.scan import scan
-
     now = now or utcnow()
     for attempt in range(3):
         # A user's command may append to a ticket's history at the same moment (unique seq): the
         # whole scan rolls back and runs again — it is idempotent, so nothing is lost or doubled.
         try:
-            with Session(get_engine(), expire_on_commit=False) as session:
+            with _session() as session:
                 result = scan(session, now, full=full)
                 session.commit()
             break
@@ -82,9 +91,7 @@ def sla_scan(full: bool = False, now: datetime | None = None) -> dict[str, objec
 
 def deliver_notifications(now: datetime | None = None) -> dict[str, int]:
     """Push pending notifications to the configured webhook (at least once, keyed)."""
-    from hotline.notifications.webhook import deliver_webhooks
-
-    with Session(get_engine(), expire_on_commit=False) as session:
+    with _session() as session:
         counts = deliver_webhooks(session, now or utcnow())
         session.commit()
     return counts
@@ -92,17 +99,16 @@ def deliver_notifications(now: datetime | None = None) -> dict[str, int]:
 
 def watch_anomalies(now: datetime | None = None) -> int:
     """Snapshot today's unit figures, then raise new anomaly alerts (each once a day)."""
-    from hotline.supervision.anomalies import detect, snapshot_unit_stats
-
     now = now or utcnow()
-    with Session(get_engine(), expire_on_commit=False) as session:
+    with _session() as session:
         snapshot_unit_stats(session, now)
         created = detect(session, now)
         session.commit()
     return len(created)
 
 
-CONFIRMED = ("replied", "visited", "closed", "archived", "verifying", "rework")
+CONFIRMED = (Status.replied, Status.visited, Status.closed, Status.archived, Status.verifying,
+             Status.rework)
 
 
 def retrain_classifier(min_examples: int = 5) -> dict[str, object]:
@@ -112,13 +118,6 @@ def retrain_classifier(min_examples: int = 5) -> dict[str, object]:
     it, so its category and routing were right in practice. Classes with fewer than
     ``min_examples`` tickets are left out; too little data is a clear error, not a bad model.
     """
-    from collections import Counter
-
-    from classifier import save_model, train_model
-    from hotline.core.settings import get_settings
-    from hotline.intake import advice as intake
-    from hotline.intake.models import DispatchRecord
-
     with Session(get_engine()) as session:
         returned = select(DispatchRecord.ticket_id).where(col(DispatchRecord.returned))
         rows = session.exec(
@@ -128,7 +127,7 @@ def retrain_classifier(min_examples: int = 5) -> dict[str, object]:
         ).all()
     counts = Counter(cat for _, _, cat in rows)
     keep = [(f"{content} {address or ''}".strip(), cat) for content, address, cat in rows
-            if counts[cat] >= min_examples]
+            if cat is not None and counts[cat] >= min_examples]
     labels = {cat for _, cat in keep}
     if len(labels) < 2:
         raise ValueError(f"已确认派单不足：每类至少 {min_examples} 条、至少 2 个类别"
@@ -136,24 +135,20 @@ def retrain_classifier(min_examples: int = 5) -> dict[str, object]:
     model = train_model([t for t, _ in keep], [c for _, c in keep])
     path = save_model(model, get_settings().model_dir,
                       metrics={"source": "confirmed dispatches", "examples": len(keep)})
-    intake.reload()
+    advice.reload()
     return {"version": path.name, "examples": len(keep), "labels": len(labels)}
 
 
 def relay_outbox(now: datetime | None = None) -> dict[str, int]:
     """Send due outbox messages to the peers (at least once; the peer dedups by message id)."""
-    from hotline.linkage import bridge as linkage
-
-    with Session(get_engine(), expire_on_commit=False) as session:
-        result = linkage.relay(session, now)  # commits its own short transactions
+    with _session() as session:
+        result = relay.relay(session, now)  # commits its own short transactions
     return {"delivered": result.delivered, "retry": result.retry, "dead": result.dead}
 
 
 def reconcile_linkage(now: datetime | None = None) -> dict[str, object]:
     """Re-send unacknowledged hand-overs and list where the two sides disagree."""
-    from hotline.linkage import bridge as linkage
-
-    with Session(get_engine(), expire_on_commit=False) as session:
-        result = linkage.reconcile(session, now)
+    with _session() as session:
+        result = reconcile.reconcile(session, now)
         session.commit()
     return result

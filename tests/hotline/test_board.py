@@ -19,9 +19,10 @@ from sqlmodel import Session, select
 
 import integrations
 from hotline.core import settings
+from hotline.notifications.models import Notification
 from hotline.notifications.webhook import deliver_webhooks
 from hotline.supervision.anomalies import detect, snapshot_unit_stats
-from hotline.supervision.models import AnomalyAlert, Notification
+from hotline.supervision.models import AnomalyAlert
 from hotline.tickets.models import Ticket
 from hotline.workers.jobs import sla_scan
 from sla import SHANGHAI

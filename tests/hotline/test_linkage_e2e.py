@@ -31,8 +31,9 @@ from sqlmodel import Session, col, func, select
 
 import integrations
 from hotline.core import settings
-from hotline.linkage import bridge as linkage
+from hotline.linkage import peers as linkage_peers
 from hotline.linkage.models import LinkedMatter, OutboxMessage
+from hotline.linkage.relay import relay
 from hotline.tickets.models import Ticket
 from tests.conftest import REPO
 from tests.hotline.conftest import Api, City
@@ -79,7 +80,7 @@ def bridge(city: City, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Itera
     monkeypatch.setenv("HOTLINE_PEERS_FILE", str(EXAMPLE))
     monkeypatch.setenv("HOTLINE_PEER__110__BASE_URL", f"http://127.0.0.1:{sim_port}")
     settings.get_settings.cache_clear()
-    linkage.reload()
+    linkage_peers.reload()
     server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=app_port,
                                            log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -87,7 +88,7 @@ def bridge(city: City, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Itera
     wait_for(lambda: server.started, what="12345 server")
     procs: list[subprocess.Popen[bytes]] = []
     mapping = tmp_path / "mapping-110.json"  # 110's wire names for our fields, as configured
-    mapping.write_text(linkage.peers()["110"].message_mapping.model_dump_json(), encoding="utf-8")
+    mapping.write_text(linkage_peers.peers()["110"].message_mapping.model_dump_json(), encoding="utf-8")
 
     def start_sim(step_delay_ms: int = 30) -> None:
         proc = subprocess.Popen(
@@ -118,13 +119,13 @@ def bridge(city: City, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Itera
     server.should_exit = True
     thread.join(timeout=10)
     settings.get_settings.cache_clear()
-    linkage.reload()
+    linkage_peers.reload()
 
 
 def relay_until_quiet(engine: Engine, now: datetime | None = None, rounds: int = 20) -> None:
     for _ in range(rounds):
         with Session(engine) as s:
-            result = linkage.relay(s, now)
+            result = relay(s, now)
             s.commit()
         if result.delivered == result.retry == result.dead == 0:
             return
@@ -140,7 +141,7 @@ def hand_over(api: Api, n: int = 1, content: str = "有人持刀在小区门口�
 def test_a_hundred_handovers_while_110_is_down(api: Api, engine: Engine, bridge: Bridge) -> None:
     numbers = hand_over(api, 100)
     with Session(engine) as s:
-        down = linkage.relay(s)
+        down = relay(s)
         s.commit()
     assert down.retry == 100 and down.delivered == 0  # connection refused: kept for later
     bridge.start_sim(step_delay_ms=5000)  # callbacks later: this test is about delivery
@@ -175,7 +176,7 @@ def transfer_body(text: str = "小区楼下垃圾堆放一周没人清理，臭�
             "content": text, "address": "东城区东华街道桂花苑小区", "caller_phone": "13912345678",
             "registered_at": datetime.now(UTC), "transfer_reason": "非警务事项",
         })
-    peer = linkage.peers()["110"]
+    peer = linkage_peers.peers()["110"]
     return peer.encode(env), str(env.message_id)
 
 

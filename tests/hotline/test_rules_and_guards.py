@@ -102,7 +102,8 @@ def test_roles_must_match_units(client: TestClient, headers: Any, city: City) ->
 
 
 def test_cookie_authenticated_api_writes_need_csrf(api: Api, city: City, client: TestClient) -> None:
-    from hotline.web.deps import COOKIE, csrf_token_for
+    from hotline.web.csrf import SESSION_COOKIE as COOKIE
+    from hotline.web.csrf import csrf_for_session as csrf_token_for
 
     token = client.post("/api/v1/auth/token", data={"username": "agent", "password": "demo"}).json()
     jwt = token["access_token"]

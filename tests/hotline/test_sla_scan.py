@@ -21,7 +21,8 @@ from rq import Queue, SimpleWorker
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
-from hotline.supervision.models import Escalation, Notification
+from hotline.notifications.models import Notification
+from hotline.supervision.models import Escalation
 from hotline.tickets.models import SupervisionOrder, Ticket, TicketEvent
 from hotline.workers.jobs import sla_scan
 from hotline.workers.queue import QUEUE

@@ -19,9 +19,8 @@ from sqlmodel import Session, col, func, select
 
 from hotline.core.errors import DomainError, Forbidden
 from hotline.core.times import utcnow
-from hotline.tickets.commands import apply, facts_for
+from hotline.tickets.commands import apply, create_ticket, facts_for
 from hotline.tickets.models import Ticket, TicketEvent
-from hotline.tickets.reading import create_ticket
 from hotline.tickets.schemas import TicketCreate
 from hotline.tickets.workflow import BY_ACTION, TRANSITIONS, Status, allowed_actions, judge
 from hotline.units.actor import actor_for

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from hotline.docs import WORKFLOW_MD, workflow_markdown
-from hotline.tickets.commands import EFFECTS
+from hotline.tickets.handlers import HANDLERS
 from hotline.tickets.workflow import BY_ACTION, STATUS_LABELS, TRANSITIONS, Status
 
 
@@ -12,9 +12,9 @@ def test_docs_are_generated_from_the_table() -> None:
         "docs/WORKFLOW.md is stale: run python -m hotline.docs")
 
 
-def test_every_action_has_an_effect_and_a_unique_name() -> None:
+def test_every_action_has_a_handler_and_a_unique_name() -> None:
     assert len(BY_ACTION) == len(TRANSITIONS)
-    assert set(EFFECTS) == set(BY_ACTION)
+    assert set(HANDLERS) == set(BY_ACTION)
 
 
 def test_states_are_labelled_and_every_state_is_reachable_or_initial() -> None:

@@ -36,6 +36,16 @@ def test_ticket_walk_through_the_pages(server: Server, browser: object) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN",  # type: ignore[attr-defined]
                                   base_url=server.url)
+    # htmx requests in flight, and the last keystroke or request: a debounced suggestion request
+    # fires 400 ms after the last keystroke, so "quiet" means none in flight and nothing for 700 ms.
+    # (Playwright's "networkidle" load state does not help: once reached, it returns at once.)
+    context.add_init_script("""
+        window.__quiet = {inflight: 0, last: Date.now()};
+        const bump = () => { window.__quiet.last = Date.now(); };
+        for (const e of ["keyup", "input", "change"]) document.addEventListener(e, bump, true);
+        document.addEventListener("htmx:beforeRequest", () => { window.__quiet.inflight++; bump(); });
+        document.addEventListener("htmx:afterRequest", () => { window.__quiet.inflight--; bump(); });
+    """)
     page: Page = context.new_page()
     problems: list[str] = []
     page.on("console", lambda m: problems.append(f"console: {m.text}") if m.type == "error" else None)
@@ -54,6 +64,11 @@ def test_ticket_walk_through_the_pages(server: Server, browser: object) -> None:
         page.fill("input[name=password]", "demo")
         page.press("input[name=password]", "Enter")
         page.wait_for_url(f"**{home}*")
+
+    def settle() -> None:
+        """Wait until the console's live requests are done before leaving the page."""
+        page.wait_for_function(
+            "() => window.__quiet.inflight === 0 && Date.now() - window.__quiet.last > 700")
 
     def sign_out() -> None:
         page.click("form.logout button")
@@ -88,7 +103,7 @@ def test_ticket_walk_through_the_pages(server: Server, browser: object) -> None:
     page.fill("#address", "东城区东华街道桂花苑小区3栋")
     expect(page.locator("#suggestion")).to_be_visible(timeout=5000)
     expect(page.locator("#caller-history")).to_be_visible()
-    page.wait_for_load_state("networkidle")
+    settle()
     page.select_option("#lead_unit_id", label="东华街道办事处")
     shot("02-console-suggestions")
     page.focus("#content")
@@ -101,7 +116,7 @@ def test_ticket_walk_through_the_pages(server: Server, browser: object) -> None:
     page.fill("#caller_phone", "13900001234")
     page.locator("#content").press_sequentially("桂花苑小区楼下烧烤店营业到凌晨，油烟和噪声扰民")  # keyup
     expect(page.locator("#caller-history .dup")).to_contain_text(number, timeout=5000)
-    page.wait_for_load_state("networkidle")
+    settle()
     sign_out()
 
     # 2. The street signs and forwards to the community.

@@ -12,13 +12,23 @@ import typing
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ValidationError
 from starlette.datastructures import FormData
 
 from hotline.core.times import SHANGHAI
-from hotline.tickets.workflow import NOT_ACCEPTED_LABELS, RATING_LABELS, Transition
+from hotline.tickets.models import RATING_LABELS
+from hotline.tickets.payloads import (
+    NOT_ACCEPTED_LABELS,
+    AnswerDirectly,
+    Dispatch,
+    EmergencyHandover,
+    NotAccept,
+    Payload,
+    WarmTransfer,
+)
+from hotline.tickets.workflow import Transition
 
 LABELS: dict[str, str] = {
     "answer": "解答内容", "kb_entries": "引用知识库条目（逗号分隔）", "target": "转接对象",
@@ -37,8 +47,6 @@ CHOICE_LABELS: dict[str, dict[str, str]] = {
 }
 #: Fields left out of the page forms (the API still accepts them).
 HIDDEN = {"action", "version", "due_at", "legal_basis", "category"}
-#: Actions that change nothing but the record: drawn as secondary buttons.
-DANGER = {"return", "not_accept", "merge", "deny_extension", "rework", "close_without_visit"}
 
 
 @dataclass
@@ -120,11 +128,14 @@ def widgets_for(model: type[BaseModel], unit_choices: dict[str, list[tuple[str, 
 
 def action_forms(transitions: list[Transition],
                  unit_choices: dict[str, list[tuple[str, str]]]) -> list[ActionForm]:
-    return [ActionForm(t.action, t.label, t.rule, widgets_for(t.payload, unit_choices),
-                       t.action in DANGER) for t in transitions]
+    return [ActionForm(t.action, t.label, t.rule, widgets_for(t.payload, unit_choices), t.caution)
+            for t in transitions]
 
 
-def parse(model: type[BaseModel], form: FormData, version: int | None = None) -> BaseModel:
+P = TypeVar("P", bound=BaseModel)
+
+
+def parse(model: type[P], form: FormData, version: int | None = None) -> P:
     """Posted form → validated payload (raises pydantic ValidationError)."""
     data: dict[str, Any] = {}
     for name, info in model.model_fields.items():
@@ -160,14 +171,6 @@ def parse(model: type[BaseModel], form: FormData, version: int | None = None) ->
     return model.model_validate(data)
 
 
-def small_int(raw: str | None, limit: int = 2_147_483_647) -> int | None:
-    """A positive id or version from a form/query string, or None (never a 500 on '²' or 10**30)."""
-    if not raw or not raw.isascii() or not raw.isdecimal() or len(raw) > 10:
-        return None
-    value = int(raw)
-    return value if 0 < value <= limit else None
-
-
 def error_text(exc: ValidationError) -> str:
     parts = []
     for e in exc.errors()[:5]:
@@ -180,3 +183,40 @@ def error_text(exc: ValidationError) -> str:
             msg = "不能为空"
         parts.append(f"{label}：{msg}" if label else msg)
     return "；".join(parts)
+
+
+def console_decision(form: FormData, choice: str) -> Payload | None:
+    """The agent console's decision buttons → the action payload registered with the call."""
+    if choice == "answer":
+        return AnswerDirectly.model_validate({
+            "answer": form.get("answer", ""),
+            "kb_entries": [p.strip() for p in str(form.get("kb_entries", "")).replace("，", ",").split(",")
+                           if p.strip()]})
+    if choice == "not_accept":
+        return NotAccept.model_validate({"reason_code": form.get("reason_code") or None,
+                                         "reason": form.get("na_reason", ""),
+                                         "referral": form.get("referral") or None})
+    if choice.startswith("emergency"):
+        service = choice.partition(":")[2] or str(form.get("service", ""))
+        return EmergencyHandover.model_validate({
+            "service": service, "reason": form.get("em_reason") or "涉及生命财产安全，立即移交"})
+    if choice == "transfer":
+        return WarmTransfer.model_validate({"target": form.get("target", ""),
+                                            "caller_consent": "caller_consent" in form})
+    if choice == "dispatch":
+        lead = str(form.get("lead_unit_id") or "")
+        co = {v for v in form.getlist("co_unit_ids") if isinstance(v, str) and v}
+        for key in form:
+            if key.startswith("role_"):
+                uid, role = key[5:], form.get(key)
+                if role == "lead" and not lead:
+                    lead = uid
+                elif role == "co":
+                    co.add(uid)
+        co.discard(lead)
+        days = str(form.get("due_working_days") or "")
+        return Dispatch.model_validate({
+            "lead_unit_id": lead or None, "co_unit_ids": sorted(co),  # pydantic validates ids
+            "category": form.get("category") or None, "due_working_days": days or None,
+            "note": form.get("note") or None})
+    return None

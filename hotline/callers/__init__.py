@@ -1,0 +1,1 @@
+"""What the caller is told, and when (CQ §11, §13(三), §14)."""

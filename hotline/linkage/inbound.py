@@ -1,0 +1,185 @@
+"""What peers send us: transfers that become tickets, and feedback on matters we handed over.
+
+Each message is verified (HMAC over timestamp + body, ±5 min), deduplicated by its unique
+``message_id`` in the same transaction as its effect, and a duplicate gets the stored ack back.
+A transfer becomes a ticket whose channel is the sending peer's code, so its progress goes back
+to that peer (``outbound.report_progress``), whichever line it is.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+import integrations
+from hotline.core.errors import DomainError
+from hotline.core.times import utcnow
+from hotline.linkage.models import Direction, InboxMessage, LinkedMatter, MatterStatus
+from hotline.linkage.outbound import enqueue
+from hotline.linkage.peers import OUR_CODE, peers
+from hotline.tickets import history
+from hotline.tickets.actions import EventKind
+from hotline.tickets.commands import Registration, apply, register
+from hotline.tickets.models import Status, Ticket
+from hotline.tickets.payloads import Dispatch, Reclaim
+from hotline.tickets.schemas import normalise_phone
+from hotline.units.actor import Actor, actor_for
+from hotline.units.models import Role, Unit, UnitKind, User
+from hotline.units.users import create_user
+
+log = logging.getLogger("hotline.linkage")
+SYSTEM_USER = "system-linkage"
+
+
+class InboundError(Exception):
+    def __init__(self, status: int, slug: str, title: str, detail: str) -> None:
+        super().__init__(detail)
+        self.status, self.slug, self.title, self.detail = status, slug, title, detail
+
+
+@dataclass
+class Received:
+    status: int
+    ack: str
+    replayed: bool = False
+
+
+def system_actor(session: Session) -> Actor:
+    """The integration's own identity in the history: an agent of the hotline that cannot log in."""
+    user = session.exec(select(User).where(User.username == SYSTEM_USER)).first()
+    if user is None:
+        hotline = session.exec(select(Unit).where(Unit.kind == UnitKind.hotline)).one()
+        user = create_user(session, username=SYSTEM_USER, full_name="系统（联动平台）",
+                           role=Role.agent, unit_id=hotline.id, password="", password_hash="!")
+        user.active = False
+        session.add(user)
+        session.flush()
+    return actor_for(session, user)
+
+
+def receive(session: Session, peer_code: str, headers: Mapping[str, str], body: bytes,
+            now: datetime | None = None) -> Received:
+    """Verify, deduplicate and apply one message from a peer; the caller commits."""
+    now = now or utcnow()
+    peer = peers().get(peer_code)
+    if peer is None:
+        raise InboundError(404, "unknown-peer", "未知的对接平台", f"未配置平台 {peer_code}")
+    try:
+        integrations.verify(peer.verifying_secret(), headers, body, now)
+    except integrations.SignatureError as exc:
+        log.warning("inbound from %s refused: %s (%s)", peer_code, type(exc).__name__, exc)
+        raise InboundError(401, "bad-signature", "签名校验失败", str(exc)) from exc
+    try:
+        envelope = peer.decode(body)
+    except integrations.MessageError as exc:
+        raise InboundError(422, "invalid-message", "报文不符合约定格式", str(exc)) from exc
+    if headers.get("Idempotency-Key") != str(envelope.message_id):
+        raise InboundError(400, "idempotency-key", "Idempotency-Key 与报文编号不一致",
+                           "Idempotency-Key must equal message_id")
+    if envelope.sender != peer.code or headers.get("X-Hotline-Peer", peer.code) != peer.code:
+        raise InboundError(403, "wrong-sender", "发送方与通道不一致", f"sender {envelope.sender}")
+    message_id = str(envelope.message_id)
+    seen = session.exec(select(InboxMessage).where(InboxMessage.message_id == message_id)).first()
+    if seen is not None:
+        return Received(200, seen.ack, replayed=True)
+    ticket: Ticket | None
+    if envelope.kind in integrations.TRANSFER_KINDS:
+        ticket = _create_from_transfer(session, peer_code, envelope, now)
+        our_id = ticket.number
+    else:
+        ticket = _apply_feedback(session, peer_code, envelope, now)
+        our_id = ticket.number
+    ack = integrations.Ack(message_id=envelope.message_id, peer_id=our_id, received_at=now)
+    ack_body = json.dumps(peer.message_mapping.encode(ack.model_dump(mode="json")), ensure_ascii=False)
+    try:
+        with session.begin_nested():
+            session.add(InboxMessage(peer=peer_code, message_id=message_id, kind=str(envelope.kind),
+                                     correlation_id=envelope.correlation_id,
+                                     ticket_id=ticket.id, ack=ack_body, received_at=now))
+    except IntegrityError as exc:  # the same message raced in twice: the other one won
+        raise InboundError(409, "duplicate-in-flight", "重复报文正在处理", message_id) from exc
+    return Received(202, ack_body)
+
+
+def _create_from_transfer(session: Session, peer_code: str, envelope: integrations.Envelope,
+                          now: datetime) -> Ticket:
+    """A non-police matter handed to 12345 becomes a normal ticket, routed by `routing`."""
+    p: Any = envelope.payload  # a TicketTransfer or a PoliceOrder: the fields both carry
+    content = p.content
+    try:
+        phone = normalise_phone(p.caller_phone)
+    except ValueError:  # e.g. a withheld number: keep it in the text, route calls via 12345
+        phone, content = "12345", f"{p.content}（来电号码：{p.caller_phone}）"
+    actor = system_actor(session)
+    category = getattr(p, "category", None)
+    ticket = register(session, actor, Registration(
+        channel=peer_code, caller_phone=phone, request_type=getattr(p, "request_type", None) or "求助",
+        content=content, caller_name=p.caller_name, address=p.address,
+        category=category if category and "/" in category else None), now=now)
+    link = LinkedMatter(ticket_id=ticket.id, peer=peer_code, direction=Direction.in_,
+                        our_ref=ticket.number, peer_ref=envelope.correlation_id,
+                        status=MatterStatus.accepted, sent_at=now, acked_at=now, updated_at=now,
+                        out_seq=1)
+    session.add(link)
+    # Acceptance feedback (SH 二(二)1), then dispatch by routing's suggestion when it has one.
+    accepted = integrations.Envelope.new(
+        "accepted", sender=OUR_CODE, correlation_id=ticket.number, sent_at=now,
+        payload={"ref": envelope.correlation_id, "seq": 1, "occurred_at": now,
+                 "peer_id": ticket.number})
+    enqueue(session, peer_code, accepted, ticket.id, now)
+    session.flush()
+    try:
+        with session.begin_nested():
+            apply(session, actor, ticket, Dispatch(note=f"{peer_code} 转办，按智能派单建议派发"), now)
+    except DomainError as exc:  # nobody clearly responsible: an agent dispatches it by hand
+        log.info("inbound %s left for an agent: %s", ticket.number, exc.detail)
+        session.refresh(ticket)
+    return ticket
+
+
+def _apply_feedback(session: Session, peer_code: str, envelope: integrations.Envelope,
+                    now: datetime) -> Ticket:
+    p: Any = envelope.payload  # one of the feedback payloads: ref, seq, and kind-specific fields
+    # Status callbacks are about matters *we* handed over (an inbound matter is reported on by us).
+    link = session.exec(select(LinkedMatter).where(LinkedMatter.our_ref == p.ref)
+                        .where(LinkedMatter.peer == peer_code)
+                        .where(LinkedMatter.direction == Direction.out)).first()
+    if link is None:
+        raise InboundError(422, "unknown-matter", "未找到对应的联动事项", f"ref {p.ref}")
+    state = integrations.LinkState(
+        status=integrations.LinkStatus(link.status) if link.status != MatterStatus.queued
+        else integrations.LinkStatus.sent,
+        peer_id=link.peer_ref,
+        milestones={integrations.LinkStatus(k): datetime.fromisoformat(v)
+                    for k, v in link.milestones.items()},
+        seen=frozenset(link.seen))
+    before = link.status
+    new = integrations.apply_feedback(state, envelope)
+    link.status = MatterStatus(new.status.value)
+    link.peer_ref = new.peer_id or link.peer_ref
+    link.milestones = {k.value: v.isoformat() for k, v in new.milestones.items()}
+    link.seen = sorted(new.seen)
+    link.updated_at = now
+    if new.status == integrations.LinkStatus.closed and link.closed_at is None:
+        link.closed_at = now
+    ticket = session.get(Ticket, link.ticket_id)
+    assert ticket is not None  # a foreign key
+    history.note(session, ticket, EventKind.peer_feedback, actor=None, now=now,
+                 reason=getattr(p, "note", None) or getattr(p, "reason", None),
+                 payload={"peer": peer_code, "kind": str(envelope.kind), "seq": p.seq,
+                          "link_status": link.status.value})
+    if link.status == MatterStatus.rejected and before != MatterStatus.rejected:
+        link.rejected_reason = getattr(p, "reason", None)
+        if ticket.status == Status.emergency:
+            # 首接责任制: not theirs — it stays with us, back to the agents to dispatch.
+            apply(session, system_actor(session), ticket,
+                  Reclaim(reason=f"{peer_code} 退回：{link.rejected_reason or '非本平台职责'}"), now)
+    session.add(link)
+    return ticket

@@ -1,0 +1,23 @@
+"""The 110/119 bridge listening to the workflow: hand emergencies over, report progress back."""
+
+from __future__ import annotations
+
+from hotline.linkage.outbound import hand_over, report_progress
+from hotline.tickets.actions import Action
+from hotline.tickets.models import is_peer_channel
+from hotline.tickets.payloads import EmergencyHandover
+from hotline.tickets.signals import ActionDone, action_done
+
+
+def on_action(done: ActionDone) -> None:
+    if isinstance(done.payload, EmergencyHandover):
+        # SH 二(一)2: the matter goes to the peer platform through the outbox, in this transaction.
+        sent = hand_over(done.session, done.ticket, done.payload.service, done.payload.reason,
+                         done.now)
+        done.note(queued_to_peer=sent)
+    if is_peer_channel(done.ticket.channel) and done.action is not Action.emergency_handover:
+        report_progress(done.session, done.ticket, done.action, done.now)
+
+
+def connect() -> None:
+    action_done.connect(on_action)

@@ -1,0 +1,465 @@
+"""What each workflow action does to the ticket besides its change of state.
+
+One handler per action, typed by its payload class and registered with ``@handles``; a test
+checks that every ``Action`` has one. Handlers run after ``judge`` allowed the action; what
+they still refuse is the payload's references (422): a unit that does not exist or is not below
+the holder, a merge target that is closed, a date in the past. Side effects that belong to other
+features (the 110 bridge, notifications, caller messages) are not here: they are receivers of
+``hotline.tickets.signals.action_done``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlmodel import Session, col, func, select
+
+import sla
+from hotline.core.errors import Invalid
+from hotline.core.sla_setup import get_calendar, get_policy
+from hotline.core.times import as_utc
+from hotline.intake.learning import advice_for, mark_returned, record_dispatch
+from hotline.tickets import history
+from hotline.tickets.actions import Action, EventKind
+from hotline.tickets.models import (
+    FINAL_STATES,
+    AssignmentRole,
+    ExtensionRequest,
+    ExtensionState,
+    OrderState,
+    ReturnRecord,
+    ReturnVisit,
+    Status,
+    SupervisionOrder,
+    Ticket,
+    TicketUnit,
+)
+from hotline.tickets.payloads import (
+    AnswerDirectly,
+    AnswerSupervision,
+    ApproveExtension,
+    Archive,
+    Close,
+    CloseWithoutVisit,
+    CoInput,
+    DenyExtension,
+    Dispatch,
+    EmergencyHandover,
+    ExplainClose,
+    Forward,
+    Merge,
+    NotAccept,
+    Payload,
+    Reclaim,
+    RejectReturn,
+    Reply,
+    RequestExtension,
+    Return,
+    Rework,
+    Sign,
+    Supervise,
+    Visit,
+    WarmTransfer,
+)
+from hotline.units.actor import Actor
+from hotline.units.models import UnitKind
+from hotline.units.tree import get_unit, hotline_unit, is_ancestor, require_units
+
+ClockMap = dict[str, sla.ClockStatus]
+
+
+@dataclass(frozen=True)
+class Act:
+    """One action being performed: who, on which ticket, when, in which transaction."""
+
+    session: Session
+    actor: Actor
+    ticket: Ticket
+    now: datetime
+
+
+@dataclass
+class Outcome:
+    """What the act's history row records, and bookkeeping that needs the recomputed clocks."""
+
+    reason: str | None = None
+    record: dict[str, Any] = field(default_factory=dict)
+    after_clocks: Callable[[ClockMap], None] | None = None
+
+
+P = TypeVar("P", bound=Payload)
+Handler = Callable[[Act, P], Outcome]
+HANDLERS: dict[Action, Callable[[Act, Any], Outcome]] = {}
+
+
+def handles(*models: type[P]) -> Callable[[Handler[P]], Handler[P]]:
+    """Register the decorated function as the handler of these payloads' actions."""
+
+    def register(fn: Handler[P]) -> Handler[P]:
+        for model in models:
+            action = model.model_fields["action"].default
+            assert action not in HANDLERS, f"two handlers for {action}"
+            HANDLERS[action] = fn
+        return fn
+
+    return register
+
+
+def _close_at_intake(t: Ticket, now: datetime, decision: dict[str, Any]) -> None:
+    t.decision = decision
+    t.closed_at = now
+
+
+def _future(value: datetime, now: datetime, what: str) -> datetime:
+    due = as_utc(value)
+    if due <= now:
+        raise Invalid(f"{what}必须晚于当前时间", title="时限不正确")
+    return due
+
+
+# ---------------------------------------------------------------------------------------------
+# Intake decisions (CQ §9, §10, §12)
+# ---------------------------------------------------------------------------------------------
+@handles(AnswerDirectly)
+def answer_directly(a: Act, p: AnswerDirectly) -> Outcome:
+    _close_at_intake(a.ticket, a.now, {"type": "answer", "kb_entries": p.kb_entries})
+    a.ticket.reply_content = p.answer
+    return Outcome(record={"kb_entries": p.kb_entries})
+
+
+@handles(WarmTransfer)
+def warm_transfer(a: Act, p: WarmTransfer) -> Outcome:
+    _close_at_intake(a.ticket, a.now, {"type": "transfer", "target": p.target})
+    return Outcome(p.note, {"target": p.target, "caller_consent": True})
+
+
+@handles(NotAccept)
+def not_accept(a: Act, p: NotAccept) -> Outcome:
+    code = str(p.reason_code)
+    _close_at_intake(a.ticket, a.now, {"type": "not_accepted", "reason_code": code,
+                                       "referral": p.referral})
+    return Outcome(p.reason, {"reason_code": code, "referral": p.referral})
+
+
+@handles(EmergencyHandover)
+def emergency_handover(a: Act, p: EmergencyHandover) -> Outcome:
+    # CQ §10: hand over at once. The peer hand-over (outbox) and the report to the hotline's
+    # supervisors are receivers of this action (linkage, supervision).
+    _close_at_intake(a.ticket, a.now, {"type": "emergency", "service": p.service})
+    return Outcome(p.reason, {"service": p.service, "caller_connected": p.caller_connected})
+
+
+@handles(Reclaim)
+def reclaim(a: Act, p: Reclaim) -> Outcome:
+    a.ticket.closed_at = None
+    a.ticket.decision = {**(a.ticket.decision or {}), "reclaimed": True}
+    return Outcome(p.reason)
+
+
+# ---------------------------------------------------------------------------------------------
+# Dispatch, forwarding, returns (CQ §6, §12(二), §13(一), §15)
+# ---------------------------------------------------------------------------------------------
+def _assign(s: Session, t: Ticket, unit_id: int, role: AssignmentRole, now: datetime) -> None:
+    row = s.exec(select(TicketUnit).where(TicketUnit.ticket_id == t.id)
+                 .where(TicketUnit.unit_id == unit_id).where(TicketUnit.role == role)).first()
+    if row is None:
+        s.add(TicketUnit(ticket_id=t.id, unit_id=unit_id, role=role, active=True, assigned_at=now))
+    elif not row.active:
+        row.active = True
+        row.assigned_at = now
+        s.add(row)
+
+
+def _withdraw(s: Session, t: Ticket, roles: list[AssignmentRole], unit_id: int | None = None) -> None:
+    stmt = (select(TicketUnit).where(TicketUnit.ticket_id == t.id)
+            .where(col(TicketUnit.role).in_(roles)))
+    if unit_id is not None:
+        stmt = stmt.where(TicketUnit.unit_id == unit_id)
+    for row in s.exec(stmt):
+        row.active = False
+        s.add(row)
+
+
+@handles(Dispatch)
+def dispatch(a: Act, p: Dispatch) -> Outcome:
+    s, t, now = a.session, a.ticket, a.now
+    if p.category:
+        t.category = p.category
+    advice = advice_for(s, t.content, t.address, t.request_type, t.number)
+    used = p.lead_unit_id is None
+    lead, co = p.lead_unit_id, list(p.co_unit_ids)
+    if lead is None:
+        # Dispatch without a named unit takes routing's suggestion (属地、属事、派单目录).
+        if advice is None or advice.lead_id is None:
+            raise Invalid("无法自动确定承办单位，请指定牵头单位", title="需要指定承办单位")
+        lead = advice.lead_id
+        co = co or advice.co_ids
+    units = require_units(s, [lead, *co])
+    if any(u.kind == UnitKind.hotline for u in units.values()):
+        raise Invalid("不能派发给热线中心本身", title="承办单位不正确")
+    due_at = _future(p.due_at, now, "交办时限") if p.due_at is not None else None
+    # A re-dispatch replaces the earlier lead and co-units (CQ §12(二)).
+    _withdraw(s, t, [AssignmentRole.lead, AssignmentRole.co])
+    s.flush()
+    _assign(s, t, lead, AssignmentRole.lead, now)
+    for unit in co:
+        _assign(s, t, unit, AssignmentRole.co, now)
+    t.lead_unit_id = t.holder_unit_id = lead
+    t.route = [hotline_unit(s).id, lead]
+    t.dispatched_at = now
+    t.custom_due_at = due_at
+    t.legal_basis = p.legal_basis
+    record_dispatch(s, ticket_id=t.id, advice=advice, chosen_lead=lead, chosen_co=co,
+                    category=t.category, used=used, now=now)
+    record: dict[str, Any] = {"lead_unit_id": lead, "co_unit_ids": co, "by_suggestion": used}
+    if due_at is not None:
+        record["due_at"] = due_at.isoformat()
+    if p.due_working_days is not None:
+        record["due_working_days"] = p.due_working_days
+    if p.legal_basis:
+        record["legal_basis"] = p.legal_basis
+    if p.category:
+        record["category"] = p.category
+    return Outcome(p.note, record)
+
+
+@handles(Sign)
+def sign(a: Act, p: Sign) -> Outcome:
+    return Outcome(record={"unit_id": a.ticket.holder_unit_id})
+
+
+@handles(Forward)
+def forward(a: Act, p: Forward) -> Outcome:
+    s, t = a.session, a.ticket
+    target = require_units(s, [p.to_unit_id])[p.to_unit_id]
+    assert t.holder_unit_id is not None  # judge: only the holder forwards
+    holder = get_unit(s, t.holder_unit_id)
+    if not is_ancestor(holder, target):
+        raise Invalid(f"{target.name} 不是 {holder.name} 的下级单位，不能转派",
+                      title="只能转派给下级单位")
+    _assign(s, t, target.id, AssignmentRole.handler, a.now)
+    t.route = [*t.route, target.id]
+    t.holder_unit_id = target.id
+    return Outcome(p.note, {"from_unit_id": holder.id, "to_unit_id": target.id})
+
+
+@handles(Return)
+def return_(a: Act, p: Return) -> Outcome:
+    # CQ §13(一): "逐级向上提交" — one step up the chain the ticket came down. The route always
+    # starts at the hotline and ends at the holder, who (judge) is not the hotline.
+    s, t = a.session, a.ticket
+    from_unit, to_unit = t.route[-1], t.route[-2]
+    t.route = t.route[:-1]
+    t.holder_unit_id = to_unit
+    to_hotline = get_unit(s, to_unit).kind == UnitKind.hotline
+    s.add(ReturnRecord(ticket_id=t.id, from_unit_id=from_unit, to_unit_id=to_unit,
+                       reason=p.reason, at=a.now))
+    mark_returned(s, t.id, from_unit)
+    # The unit sent it back as not theirs: it stops seeing the caller's matter (CQ §22).
+    _withdraw(s, t, [AssignmentRole.lead, AssignmentRole.handler], unit_id=from_unit)
+    return Outcome(p.reason, {"from_unit_id": from_unit, "to_unit_id": to_unit,
+                              "to_hotline": to_hotline})
+
+
+@handles(RejectReturn)
+def reject_return(a: Act, p: RejectReturn) -> Outcome:
+    s, t = a.session, a.ticket
+    # The return that brought the ticket to its holder (status "returned" guarantees one).
+    record = s.exec(select(ReturnRecord).where(ReturnRecord.ticket_id == t.id)
+                    .where(ReturnRecord.to_unit_id == t.holder_unit_id)
+                    .order_by(col(ReturnRecord.id).desc())).first()
+    assert record is not None, "status returned implies a return record"
+    record.improper = True
+    record.judged_by_id = a.actor.id
+    s.add(record)
+    t.route = [*t.route, record.from_unit_id]
+    t.holder_unit_id = record.from_unit_id
+    back = AssignmentRole.lead if record.from_unit_id == t.lead_unit_id else AssignmentRole.handler
+    _assign(s, t, record.from_unit_id, back, a.now)
+    return Outcome(p.reason, {"return_id": record.id, "to_unit_id": record.from_unit_id})
+
+
+# ---------------------------------------------------------------------------------------------
+# Extensions (CQ §13(三))
+# ---------------------------------------------------------------------------------------------
+def _pending_extension(s: Session, t: Ticket) -> ExtensionRequest:
+    """The open request (judge's guard made sure there is one)."""
+    return s.exec(select(ExtensionRequest).where(ExtensionRequest.ticket_id == t.id)
+                  .where(ExtensionRequest.status == ExtensionState.pending)).one()
+
+
+@handles(RequestExtension)
+def request_extension(a: Act, p: RequestExtension) -> Outcome:
+    t = a.ticket
+    requested = as_utc(p.due_at) if p.due_at is not None else None
+    if requested is not None and t.close_due_at is not None and requested <= t.close_due_at:
+        raise Invalid("申请的新时限必须晚于当前办理时限", title="延期时限不正确")
+    req = ExtensionRequest(ticket_id=t.id, unit_id=a.actor.unit.id, requested_by_id=a.actor.id,
+                           reason=p.reason, add_working_days=p.add_working_days,
+                           requested_due_at=requested, requested_at=a.now,
+                           old_due_at=t.close_due_at)
+    a.session.add(req)
+    a.session.flush()
+    record: dict[str, Any] = {"extension_id": req.id}
+    if p.add_working_days:
+        record["requested_working_days"] = p.add_working_days
+    if requested is not None:
+        record["requested_due_at"] = requested.isoformat()
+    return Outcome(p.reason, record)
+
+
+@handles(ApproveExtension)
+def approve_extension(a: Act, p: ApproveExtension) -> Outcome:
+    req = _pending_extension(a.session, a.ticket)
+    req.status, req.decided_by_id, req.decided_at = ExtensionState.approved, a.actor.id, a.now
+    req.decision_reason = p.reason
+    a.session.add(req)
+    record: dict[str, Any] = {"extension_id": req.id}
+    if req.add_working_days:
+        record["add_working_days"] = req.add_working_days
+    if req.requested_due_at:
+        record["due_at"] = req.requested_due_at.isoformat()
+
+    def keep_new_due(clocks: ClockMap) -> None:
+        if (close := clocks.get("close")) is not None:
+            req.new_due_at = close.due
+            a.session.add(req)
+
+    return Outcome(p.reason, record, after_clocks=keep_new_due)
+
+
+@handles(DenyExtension)
+def deny_extension(a: Act, p: DenyExtension) -> Outcome:
+    req = _pending_extension(a.session, a.ticket)
+    req.status, req.decided_by_id, req.decided_at = ExtensionState.denied, a.actor.id, a.now
+    req.decision_reason = p.reason
+    a.session.add(req)
+    return Outcome(p.reason, {"extension_id": req.id})
+
+
+# ---------------------------------------------------------------------------------------------
+# Handling, reply, return visit, closing (CQ §13(二), §14)
+# ---------------------------------------------------------------------------------------------
+@handles(CoInput)
+def co_input(a: Act, p: CoInput) -> Outcome:
+    return Outcome(record={"content": p.content, "unit_id": a.actor.unit.id})
+
+
+@handles(Reply)
+def reply(a: Act, p: Reply) -> Outcome:
+    a.ticket.reply_content = p.content
+    a.ticket.replied_at = a.now
+    return Outcome(record={"content": p.content, "contacted_caller": p.contacted_caller,
+                           "unit_id": a.actor.unit.id})
+
+
+@handles(Visit)
+def visit(a: Act, p: Visit) -> Outcome:
+    t = a.ticket
+    rounds = int(a.session.exec(select(func.count()).select_from(ReturnVisit)
+                                .where(ReturnVisit.ticket_id == t.id)).one()) + 1
+    a.session.add(ReturnVisit(ticket_id=t.id, round=rounds, rating=p.rating, comment=p.comment,
+                              counts_for_satisfaction=p.counts_for_satisfaction,
+                              resolved=p.resolved, unit_id=t.holder_unit_id,
+                              visited_by_id=a.actor.id, at=a.now))
+    return Outcome(p.comment, {"rating": str(p.rating), "round": rounds, "resolved": p.resolved,
+                               "counts_for_satisfaction": p.counts_for_satisfaction,
+                               "unit_id": t.holder_unit_id})
+
+
+def _last_visit(s: Session, t: Ticket) -> ReturnVisit:
+    visit = s.exec(select(ReturnVisit).where(ReturnVisit.ticket_id == t.id)
+                   .order_by(col(ReturnVisit.round).desc())).first()
+    assert visit is not None, "status verifying implies a return visit"
+    return visit
+
+
+@handles(Rework)
+def rework(a: Act, p: Rework) -> Outcome:
+    visit = _last_visit(a.session, a.ticket)
+    visit.verification = "rework"
+    a.session.add(visit)
+    a.ticket.rework_count += 1
+    record: dict[str, Any] = {"rework_count": a.ticket.rework_count}
+    if p.due_working_days:
+        record["due_working_days"] = p.due_working_days
+    if p.due_at:
+        record["due_at"] = _future(p.due_at, a.now, "重办时限").isoformat()
+    return Outcome(p.reason, record)
+
+
+@handles(ExplainClose)
+def explain_close(a: Act, p: ExplainClose) -> Outcome:
+    visit = _last_visit(a.session, a.ticket)
+    visit.verification = "explained"
+    a.session.add(visit)
+    a.ticket.closed_at = a.now
+    return Outcome(p.explanation)
+
+
+@handles(Close)
+def close(a: Act, p: Close) -> Outcome:
+    a.ticket.closed_at = a.now
+    return Outcome(p.note)
+
+
+@handles(CloseWithoutVisit)
+def close_without_visit(a: Act, p: CloseWithoutVisit) -> Outcome:
+    a.ticket.closed_at = a.now
+    return Outcome(p.reason)
+
+
+# ---------------------------------------------------------------------------------------------
+# Supervision orders (CQ §15), merging, archiving (CQ §16)
+# ---------------------------------------------------------------------------------------------
+@handles(Supervise)
+def supervise(a: Act, p: Supervise) -> Outcome:
+    policy = get_policy()
+    duration = sla.Duration(p.due_working_days) if p.due_working_days else policy.supervision
+    due = sla.deadline_after(get_calendar(), a.now, duration, policy.rule)
+    order = SupervisionOrder(ticket_id=a.ticket.id, unit_id=a.ticket.holder_unit_id,
+                             issued_by_id=a.actor.id, reason=p.reason, issued_at=a.now,
+                             due_at=due.due)
+    a.session.add(order)
+    a.session.flush()
+    return Outcome(p.reason, {"order_id": order.id, "due_at": as_utc(due.due).isoformat(),
+                              "unit_id": a.ticket.holder_unit_id, "provisional": due.provisional})
+
+
+@handles(AnswerSupervision)
+def answer_supervision(a: Act, p: AnswerSupervision) -> Outcome:
+    order = a.session.exec(select(SupervisionOrder).where(SupervisionOrder.ticket_id == a.ticket.id)
+                           .where(SupervisionOrder.status == OrderState.open)
+                           .order_by(col(SupervisionOrder.id))).first()
+    assert order is not None, "judge's guard: an open order exists"
+    order.status, order.response, order.answered_at = OrderState.answered, p.content, a.now
+    a.session.add(order)
+    return Outcome(record={"order_id": order.id, "content": p.content})
+
+
+@handles(Merge)
+def merge(a: Act, p: Merge) -> Outcome:
+    s, t = a.session, a.ticket
+    target = s.exec(select(Ticket).where(Ticket.number == p.target_number)).first()
+    if target is None:
+        raise Invalid(f"目标工单 {p.target_number} 不存在", title="目标工单不存在")
+    if target.id == t.id:
+        raise Invalid("不能合并到自身", title="目标工单不正确")
+    if target.status in FINAL_STATES or target.status == Status.archived:
+        raise Invalid(f"目标工单 {target.number} 已结束，只能合并到仍在办理的工单",
+                      title="目标工单不正确")
+    t.merged_into_id = target.id
+    history.note(s, target, EventKind.merge_in, actor=a.actor, now=a.now, reason=p.reason,
+                 payload={"from_number": t.number})
+    return Outcome(p.reason, {"target_number": target.number})
+
+
+@handles(Archive)
+def archive(a: Act, p: Archive) -> Outcome:
+    return Outcome()
+
+
+assert set(HANDLERS) == set(Action), f"actions without a handler: {set(Action) - set(HANDLERS)}"

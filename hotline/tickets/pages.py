@@ -1,0 +1,222 @@
+"""The pages people work tickets in: the agent console, the unit inbox, search, the visit queue,
+the ticket page with its action forms, and the caller's public progress lookup.
+
+Built on the same commands and queries as the API, in the same unit of work
+(``hotline.web.deps``), so a page's command behaves exactly as the API's — its after-commit
+hooks (an emergency hand-over kicking the 110 relay) included.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
+from sqlmodel import Session
+
+from hotline.core.errors import DomainError, NotFound, TooManyRequests
+from hotline.core.ids import small_int
+from hotline.core.times import utcnow
+from hotline.intake.advice import advise
+from hotline.intake.request_types import REQUEST_TYPES
+from hotline.tickets import forms, queues
+from hotline.tickets.commands import apply, create_ticket, facts_for, visible_ticket
+from hotline.tickets.models import CHANNEL_LABELS, RATING_LABELS, STATUS_LABELS, Channel
+from hotline.tickets.payloads import NOT_ACCEPTED_LABELS
+from hotline.tickets.reading import TicketFilter, list_tickets, public_progress, ticket_detail
+from hotline.tickets.schemas import TicketCreate
+from hotline.tickets.visibility import can_see
+from hotline.tickets.workflow import BY_ACTION, HOTLINE_ROLES, Action, allowed_actions
+from hotline.units.actor import Actor
+from hotline.units.models import Unit
+from hotline.units.tree import dispatchable_units, sub_units
+from hotline.web.deps import FormDep, MaybeActorDep, PageActorDep, SessionDep
+from hotline.web.ratelimit import limiter
+from hotline.web.render import WARN_LABELS, WebRoute, dt, render, require_role, templates
+
+router = APIRouter(route_class=WebRoute, include_in_schema=False)
+templates.env.globals.update(STATUS_LABELS=STATUS_LABELS, RATING_LABELS=RATING_LABELS,
+                             CHANNEL_LABELS=CHANNEL_LABELS)
+
+
+# ---------------------------------------------------------------------------------------------
+# Agent console
+# ---------------------------------------------------------------------------------------------
+def _console_ctx(session: Session, values: dict[str, Any]) -> dict[str, Any]:
+    return {"values": values, "request_types": REQUEST_TYPES, "channels": [c.value for c in Channel],
+            "units": dispatchable_units(session), "reasons": NOT_ACCEPTED_LABELS,
+            "channel_labels": CHANNEL_LABELS}
+
+
+@router.get("/console")
+def console(request: Request, session: SessionDep, actor: PageActorDep,
+            created: str | None = None) -> Response:
+    require_role(actor, HOTLINE_ROLES)
+    ctx = _console_ctx(session, {})
+    if created:
+        try:
+            t = visible_ticket(session, actor, created)
+            ctx["created"] = {"number": t.number, "status": STATUS_LABELS[t.status],
+                              "due": dt(t.close_due_at), "phone4": t.caller_phone[-4:]}
+        except NotFound:
+            pass
+    return render(request, "console.html", actor, ctx)
+
+
+@router.get("/console/assist")
+def console_assist(request: Request, session: SessionDep, actor: PageActorDep,
+                   caller_phone: str = "", content: str = "", address: str = "",
+                   request_type: str = "") -> Response:
+    """The live fragment: caller history, possible duplicates, routing advice."""
+    require_role(actor, HOTLINE_ROLES)
+    phone = caller_phone.strip().replace(" ", "")
+    history = (queues.caller_history(session, actor, phone, content, utcnow())
+               if len(phone) >= 7 else None)
+    advice = None
+    if content.strip():
+        rtype = request_type if request_type in REQUEST_TYPES else None
+        advice = advise(session, content[:4000], address[:300] or None, rtype)
+    return render(request, "_assist.html", actor, {"history": history, "s": advice})
+
+
+@router.post("/console")
+def console_submit(request: Request, session: SessionDep, actor: PageActorDep,
+                   form: FormDep) -> Response:
+    require_role(actor, HOTLINE_ROLES)
+    values: dict[str, Any] = {k: v for k, v in form.items() if k != "csrf_token"}
+    values["co_unit_ids"] = form.getlist("co_unit_ids")
+    choice = str(form.get("decision", "register"))
+    try:
+        data = TicketCreate.model_validate({
+            "channel": form.get("channel") or "phone", "caller_name": form.get("caller_name") or None,
+            "caller_phone": form.get("caller_phone", ""), "request_type": form.get("request_type"),
+            "category": form.get("category") or None, "content": form.get("content", ""),
+            "address": form.get("address") or None, "urgency": form.get("urgency") or "normal",
+            "decision": None})
+        data.decision = forms.console_decision(form, choice)  # type: ignore[assignment]
+        number = create_ticket(session, actor, data).number
+    except ValidationError as exc:
+        error, status = forms.error_text(exc).replace("caller_phone", "来电号码") \
+            .replace("request_type", "诉求类型"), 422
+    except DomainError as exc:
+        error, status = f"{exc.title}：{exc.detail}", exc.status
+    else:
+        return RedirectResponse(f"/console?created={number}", status_code=303)
+    session.rollback()
+    return render(request, "console.html", actor, _console_ctx(session, values) | {"error": error},
+                  status)
+
+
+# ---------------------------------------------------------------------------------------------
+# Unit inbox, search, visits
+# ---------------------------------------------------------------------------------------------
+@router.get("/inbox")
+def inbox(request: Request, session: SessionDep, actor: PageActorDep, tab: str = "sign") -> Response:
+    tab = tab if tab in dict(queues.INBOX_TABS) else "sign"
+    counts, items = queues.inbox(session, actor, tab, utcnow())
+    return render(request, "inbox.html", actor, {"tabs": queues.INBOX_TABS, "tab": tab,
+                                                 "counts": counts, "items": items})
+
+
+@router.get("/search")
+def search(request: Request, session: SessionDep, actor: PageActorDep, q: str = "",
+           status: str = "", warning: str = "") -> Response:
+    q = q.strip()[:100]
+    if q.replace("-", "").isdigit() and len(q) >= 8:
+        try:
+            visible_ticket(session, actor, q)
+            return RedirectResponse(f"/t/{q}", status_code=303)
+        except NotFound:
+            pass
+    flt = TicketFilter(q=q or None, status=[status] if status in STATUS_LABELS else None,
+                       warning=warning if warning in WARN_LABELS else None)
+    items, total = list_tickets(session, actor, flt, page_size=50)
+    return render(request, "list.html", actor, {
+        "title": "工单查询", "items": items, "total": total, "q": q, "status": status,
+        "warning": warning, "searchable": True})
+
+
+@router.get("/visits")
+def visits(request: Request, session: SessionDep, actor: PageActorDep) -> Response:
+    require_role(actor, HOTLINE_ROLES)
+    items = queues.visit_queue(session, actor, utcnow())
+    return render(request, "list.html", actor, {"title": "回访队列（已答复待回访、差评核实、待办结）",
+                                                "items": items, "total": len(items),
+                                                "searchable": False})
+
+
+# ---------------------------------------------------------------------------------------------
+# Ticket page and actions
+# ---------------------------------------------------------------------------------------------
+def _ticket_ctx(session: Session, actor: Actor, number: str) -> dict[str, Any]:
+    now = utcnow()
+    detail = ticket_detail(session, actor, number, now)
+    ticket = visible_ticket(session, actor, number)
+    transitions = allowed_actions(facts_for(session, actor, ticket, now))
+    allowed = {t.action for t in transitions}
+    unit_choices: dict[str, list[tuple[str, str]]] = {}
+    if Action.forward in allowed and ticket.holder_unit_id:
+        holder = session.get_one(Unit, ticket.holder_unit_id)
+        unit_choices["to_unit_id"] = [(str(u.id), u.name) for u in sub_units(session, holder)]
+    if Action.dispatch in allowed:
+        units = [(str(u.id), u.name) for u in dispatchable_units(session)]
+        unit_choices["lead_unit_id"] = [("", "按智能派单建议"), *units]
+        unit_choices["co_unit_ids"] = units
+    return {"t": detail, "forms": forms.action_forms(transitions, unit_choices),
+            "version": ticket.version}
+
+
+@router.get("/t/{number}")
+def ticket_page(request: Request, session: SessionDep, actor: PageActorDep, number: str,
+                done: str | None = None) -> Response:
+    ctx = _ticket_ctx(session, actor, number)
+    if done in BY_ACTION:
+        ctx["flash"] = f"已{BY_ACTION[done].label}"
+    return render(request, "ticket.html", actor, ctx)
+
+
+@router.post("/t/{number}/act/{action}")
+def ticket_act(request: Request, session: SessionDep, actor: PageActorDep, form: FormDep,
+               number: str, action: str) -> Response:
+    ticket = visible_ticket(session, actor, number)
+    transition = BY_ACTION.get(action)
+    try:
+        if transition is None:
+            raise NotFound(f"未知操作：{action}")
+        payload = forms.parse(transition.payload, form, small_int(str(form.get("version", ""))))
+        apply(session, actor, ticket, payload)
+        session.flush()
+        still_visible = can_see(session, actor, ticket)
+    except ValidationError as exc:
+        error, status = f"提交的内容不符合要求：{forms.error_text(exc)}", 422
+    except DomainError as exc:
+        error, status = f"{exc.title}：{exc.detail}", exc.status
+    else:
+        # After a return the unit no longer sees the ticket (CQ §22): back to its inbox.
+        target = f"/t/{number}?done={action}" if still_visible else f"/inbox?done={action}&t={number}"
+        return RedirectResponse(target, status_code=303)
+    session.rollback()
+    ctx = _ticket_ctx(session, actor, number) | {"error": error, "failed_action": action}
+    return render(request, "ticket.html", actor, ctx, status)
+
+
+# ---------------------------------------------------------------------------------------------
+# Public progress (no login)
+# ---------------------------------------------------------------------------------------------
+@router.get("/progress")
+def progress(request: Request, session: SessionDep, actor: MaybeActorDep, number: str = "",
+             last4: str = "") -> Response:
+    result, error, status = None, None, 200
+    number, last4 = number.strip()[:20], last4.strip()[:4]
+    if number or last4:
+        try:
+            limiter.check(request.client.host if request.client else "?", number)
+            result = public_progress(session, number, last4)
+        except NotFound as exc:
+            limiter.failed(number)
+            error, status = exc.detail, 404
+        except TooManyRequests as exc:
+            error, status = exc.detail, 429
+    return render(request, "progress.html", actor, {"result": result, "error": error,
+                                                    "number": number, "last4": last4}, status)

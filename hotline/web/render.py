@@ -1,0 +1,126 @@
+"""How pages are rendered: the Jinja2 environment, the shared page route, navigation.
+
+Every page route goes through ``WebRoute``: a POST without a valid CSRF token is refused (403),
+a missing session redirects to the login form, a domain error becomes a readable page with its
+status (403/404/409/422), and the server time of every page is logged and sent back as a
+``Server-Timing`` header. Features add the labels their templates need to ``templates.env``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Coroutine
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute
+from fastapi.templating import Jinja2Templates
+
+from hotline.core.errors import DomainError, Forbidden
+from hotline.core.sla_setup import get_calendar
+from hotline.core.times import local, utcnow
+from hotline.units.actor import HOTLINE_SIDE, Actor
+from hotline.units.models import ROLE_LABELS, Role
+from hotline.web.csrf import CsrfFailed, check_csrf, expected_csrf
+from hotline.web.deps import LoginRequired
+
+log = logging.getLogger("hotline.web")
+WEB = Path(__file__).resolve().parent
+templates = Jinja2Templates(directory=str(WEB / "templates"))
+WARN_LABELS = {"overdue": "超期", "at_risk": "临期", "normal": "正常"}
+Handler = Callable[[Request], Coroutine[Any, Any, Response]]
+
+
+def dt(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    return local(value).strftime(fmt) if value else "—"
+
+
+def countdown(due: datetime | None, warning: str) -> str:
+    """'剩余 2 个工作日' / '已超期 1 个工作日' for list rows (working days from the calendar)."""
+    if due is None:
+        return "—"
+    cal, today, day = get_calendar(), local(utcnow()).date(), local(due).date()
+    if warning == "overdue":
+        return f"已超期 {max(cal.working_days_between(day, today), 0)} 个工作日"
+    return f"剩余 {max(cal.working_days_between(today, day), 0)} 个工作日"
+
+
+templates.env.filters["dt"] = dt
+templates.env.filters["countdown"] = countdown
+templates.env.globals.update(WARN_LABELS=WARN_LABELS, ROLE_LABELS=ROLE_LABELS)
+
+
+def error_page(request: Request, status: int, title: str, detail: str) -> HTMLResponse:
+    return templates.TemplateResponse(
+        request, "error.html", {"title": title, "detail": detail, "status": status, "actor": None,
+                                "csrf": expected_csrf(request) or "", "nav": []},
+        status_code=status)
+
+
+class WebRoute(APIRoute):
+    def get_route_handler(self) -> Handler:
+        original = super().get_route_handler()
+
+        async def handler(request: Request) -> Response:
+            started = time.perf_counter()
+            response: Response
+            try:
+                if request.method == "POST":
+                    await check_csrf(request)
+                response = await original(request)
+            except CsrfFailed:
+                response = error_page(request, 403, "请求已失效",
+                                      "表单缺少有效的安全令牌（CSRF），请刷新页面后重试。")
+            except LoginRequired:
+                target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+                response = RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+            except DomainError as exc:
+                response = error_page(request, exc.status, exc.title, exc.detail)
+            ms = (time.perf_counter() - started) * 1000
+            response.headers["Server-Timing"] = f"app;dur={ms:.1f}"
+            log.info("page %s %s %d %.1f ms", request.method, request.url.path,
+                     response.status_code, ms)
+            return response
+
+        return handler
+
+
+def nav_for(actor: Actor) -> list[tuple[str, str, str]]:
+    """(href, label, accesskey) of the navigation for this role."""
+    role = actor.role
+    items: list[tuple[str, str, str]] = []
+    if role in (Role.supervisor, Role.admin):
+        items.append(("/board", "督办看板", "1"))
+    if role in HOTLINE_SIDE:
+        items += [("/console", "受理台", "2"), ("/visits", "回访", "3")]
+    else:
+        items.append(("/inbox", "收件箱", "1"))
+    items += [("/search", "工单查询", "4"), ("/progress", "进度查询", "5")]
+    return items
+
+
+def home_for(actor: Actor) -> str:
+    if actor.role == Role.agent:
+        return "/console"
+    if actor.role in (Role.supervisor, Role.admin):
+        return "/board"
+    return "/inbox"
+
+
+def render(request: Request, name: str, actor: Actor | None, ctx: dict[str, Any],
+           status: int = 200) -> HTMLResponse:
+    base = {"actor": actor, "nav": nav_for(actor) if actor else [],
+            "csrf": expected_csrf(request) or "", "path": request.url.path,
+            "role_label": ROLE_LABELS.get(actor.role, actor.role) if actor else ""}
+    return templates.TemplateResponse(request, name, {**base, **ctx}, status_code=status)
+
+
+def require_role(actor: Actor, roles: frozenset[Role] | set[Role]) -> None:
+    """A page's role check."""
+    if actor.role not in roles:
+        raise Forbidden("您的角色无权访问此页面", title="无权访问")

@@ -1,0 +1,23 @@
+"""Connects the features' receivers to the hook points of the features below them.
+
+The workflow core sends ``action_done`` without knowing who listens; the 110 bridge sends
+``delivery_due`` without knowing who relays. Every process that runs commands (the API server,
+the workers, the CLI, the tests) calls ``install()`` once at start; it is idempotent.
+"""
+
+from __future__ import annotations
+
+from hotline.callers import receivers as caller_receivers
+from hotline.core.signals import mark_installed
+from hotline.linkage import receivers as linkage_receivers
+from hotline.linkage.outbound import delivery_due
+from hotline.supervision import receivers as supervision_receivers
+from hotline.workers.kick import relay_soon
+
+
+def install() -> None:
+    linkage_receivers.connect()
+    supervision_receivers.connect()
+    caller_receivers.connect()
+    delivery_due.connect(relay_soon)
+    mark_installed()
