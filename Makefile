@@ -34,6 +34,7 @@ services:
 ## test: install the test extras, start the services, run the whole suite
 test: $(TSTAMP) services browser
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 ## browser: Debian's Chromium (and a CJK font for readable screenshots) for the page tests
@@ -43,6 +44,7 @@ browser:
 
 lint: $(TSTAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .hypothesis

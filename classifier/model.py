@@ -95,14 +95,14 @@ class NBSVMClassifier(ClassifierMixin, BaseEstimator):
         self.alpha = alpha
 
     def fit(self, x: sp.csr_matrix, y: Sequence[str]) -> NBSVMClassifier:
-        y = np.asarray(y)
-        self.classes_ = np.unique(y)
+        labels = np.asarray(y)
+        self.classes_ = np.unique(labels)
         present = x.copy().tocsr()
         present.data[:] = 1.0
         targets = self.classes_[1:] if len(self.classes_) == 2 else self.classes_
         ratios, coefs, intercepts = [], [], []
         for c in targets:
-            pos = y == c
+            pos = labels == c
             p = self.alpha + np.asarray(present[pos].sum(axis=0)).ravel()
             q = self.alpha + np.asarray(present[~pos].sum(axis=0)).ravel()
             r = np.log((p / p.sum()) / (q / q.sum()))

@@ -6,7 +6,6 @@ takes seconds to import, and ``hotline --help`` or ``hotline db upgrade`` should
 
 from __future__ import annotations
 
-import sys
 from datetime import datetime
 from typing import Annotated, NoReturn
 
@@ -154,8 +153,8 @@ def users_create(
             if unit_row is None:
                 _fail(f"单位编码不存在：{unit}")
             user = create_user(session, username=username, full_name=full_name or username,
-                               role=role, unit_id=unit_row.id, password=password)  # type: ignore[union-attr,arg-type]
-            typer.echo(f"已创建用户 {user.username}（{role}，{unit_row.name}）")  # type: ignore[union-attr]
+                               role=role, unit_id=unit_row.id, password=password)
+            typer.echo(f"已创建用户 {user.username}（{role}，{unit_row.name}）")
     except DomainError as exc:
         _fail(exc.detail)
 
@@ -252,4 +251,4 @@ def main() -> None:  # pragma: no cover - console entry
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

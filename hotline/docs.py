@@ -1,4 +1,4 @@
-"""Generates docs/WORKFLOW.md from the workflow table, so the diagram cannot drift from the code."""
+"""Generates docs/WORKFLOW.md from the workflow table (hotline/tickets/workflow.py), so the diagram cannot drift from the code."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ def workflow_markdown() -> str:
     lines = [
         "# Workflow",
         "",
-        "Generated from `hotline/workflow.py` by `python -m hotline.docs`; a test fails when it is",
+        "Generated from `hotline/tickets/workflow.py` by `python -m hotline.docs`; a test fails when it is",
         "out of date.",
         "",
         "```mermaid",

@@ -16,7 +16,7 @@ from sqlmodel import Session, func, select
 from hotline.core.times import utcnow
 from hotline.tickets.commands import apply, create_ticket
 from hotline.tickets.due_times import warning_level
-from hotline.tickets.models import Ticket
+from hotline.tickets.models import Rating, Ticket
 from hotline.tickets.payloads import (
     AnswerDirectly,
     ApproveExtension,
@@ -27,6 +27,7 @@ from hotline.tickets.payloads import (
     Forward,
     Merge,
     NotAccept,
+    NotAcceptedReason,
     Payload,
     Reply,
     RequestExtension,
@@ -217,7 +218,7 @@ def seed_units_and_users(session: Session) -> tuple[dict[str, Unit], dict[str, U
     users: dict[str, User] = {}
     for username, full_name, role, unit_code in USERS:
         users[username] = create_user(session, username=username, full_name=full_name,
-                                      role=role, unit_id=units[unit_code].id,  # type: ignore[arg-type]
+                                      role=role, unit_id=units[unit_code].id,
                                       password=DEMO_PASSWORD, password_hash=hashed)
     return units, users
 
@@ -270,12 +271,12 @@ def _tell(
     # Start between 1 hour and 28 days ago, during office hours.
     t = now - timedelta(days=rng.uniform(0.05, 28), hours=rng.uniform(0, 3))
     phone = f"13{rng.randint(0, 9)}{rng.randint(10_000_000, 99_999_999)}"
-    data = TicketCreate(
-        channel=rng.choice(["phone"] * 6 + ["web", "app", "wechat"]),
-        caller_name=rng.choice(NAMES) + rng.choice(["先生", "女士"]) if rng.random() < 0.8 else None,
-        caller_phone=phone, request_type=rtype, category=category, content=text,
-        address=address,
-    )
+    data = TicketCreate.model_validate({
+        "channel": rng.choice(["phone"] * 6 + ["web", "app", "wechat"]),
+        "caller_name": rng.choice(NAMES) + rng.choice(["先生", "女士"]) if rng.random() < 0.8 else None,
+        "caller_phone": phone, "request_type": rtype, "category": category, "content": text,
+        "address": address,
+    })
     ticket = create_ticket(session, agent, data, now=t)
 
     def step(actor: Actor, payload: Payload, hours: float = 2.0) -> None:
@@ -293,7 +294,8 @@ def _tell(
         step(agent, WarmTransfer(target="市供电公司95598", caller_consent=True), 0.2)
         return ticket
     if story == "not_accepted":
-        step(agent, NotAccept(reason_code="litigation", reason="该事项已进入诉讼程序，请通过法院解决。",
+        step(agent, NotAccept(reason_code=NotAcceptedReason.litigation,
+                              reason="该事项已进入诉讼程序，请通过法院解决。",
                               referral="演示市中级人民法院"), 0.3)
         return ticket
     if story == "emergency":
@@ -304,10 +306,10 @@ def _tell(
     if story == "due_soon":
         # A deadline given at dispatch (CQ §13(二)) that falls within the next working day.
         due = now + timedelta(hours=rng.uniform(6, 30))
-        step(agent, Dispatch(lead_unit_id=lead.id, category=category, due_at=due), 1)  # type: ignore[arg-type]
+        step(agent, Dispatch(lead_unit_id=lead.id, category=category, due_at=due), 1)
     else:
-        step(agent, Dispatch(lead_unit_id=lead.id, category=category), 1)  # type: ignore[arg-type]
-    lead_actor = handler_of.get(lead.id) or manager_of.get(lead.id)  # type: ignore[arg-type]
+        step(agent, Dispatch(lead_unit_id=lead.id, category=category), 1)
+    lead_actor = handler_of.get(lead.id) or manager_of.get(lead.id)
     if lead_actor is None or story == "dispatched":
         return ticket
     if story == "returned":
@@ -315,10 +317,10 @@ def _tell(
         return ticket
     step(lead_actor, Sign(), 6)
     holder = lead_actor
-    sub_actor = handler_of.get(units[sub_code].id) if sub_code else None  # type: ignore[arg-type]
+    sub_actor = handler_of.get(units[sub_code].id) if sub_code else None
     if sub_actor is not None and story in ("forwarded", "replied", "closed", "visited", "rework",
                                            "verifying"):
-        step(lead_actor, Forward(to_unit_id=sub_actor.unit.id), 4)  # type: ignore[arg-type]
+        step(lead_actor, Forward(to_unit_id=sub_actor.unit.id), 4)
         step(sub_actor, Sign(), 6)
         holder = sub_actor
     if story in ("in_progress", "forwarded", "due_soon"):
@@ -340,8 +342,8 @@ def _tell(
     step(holder, Reply(content="经现场核查，已责成相关方整改，并电话告知来电人处理结果。"), 80)
     if story == "replied":
         return ticket
-    rating = "dissatisfied" if story in ("verifying", "rework") else rng.choice(
-        ["satisfied", "satisfied", "basically_satisfied"])
+    rating = Rating.dissatisfied if story in ("verifying", "rework") else rng.choice(
+        [Rating.satisfied, Rating.satisfied, Rating.basically_satisfied])
     step(agent, Visit(rating=rating, comment="来电人对处理结果的评价"), 24)
     if story == "visited":
         return ticket

@@ -26,8 +26,9 @@ from pydantic import (
     ValidationError,
     model_validator,
 )
+from pydantic_core import ErrorDetails, InitErrorDetails
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION: Literal[1] = 1
 """Bumped on any incompatible change; receivers refuse versions they do not know."""
 
 
@@ -187,6 +188,14 @@ PAYLOAD_MODELS: dict[MessageKind, type[BaseModel]] = {
 }
 
 
+def _under_payload(error: ErrorDetails) -> InitErrorDetails:
+    """A payload model's validation error, re-rooted under the envelope's ``payload`` field."""
+    details = InitErrorDetails(type=error["type"], loc=("payload", *error["loc"]), input=error["input"])
+    if "ctx" in error:
+        details["ctx"] = error["ctx"]
+    return details
+
+
 class Envelope(_Strict):
     """One message between two platforms.
 
@@ -212,7 +221,7 @@ class Envelope(_Strict):
             return data
         kind, payload = data.get("kind"), data.get("payload")
         try:
-            model = PAYLOAD_MODELS[MessageKind(kind)]
+            model = PAYLOAD_MODELS[MessageKind(str(kind))]
         except (ValueError, TypeError):
             return data  # the kind field's own error will report it
         if isinstance(payload, dict):
@@ -221,15 +230,11 @@ class Envelope(_Strict):
             except ValidationError as exc:
                 raise ValidationError.from_exception_data(
                     cls.__name__,
-                    [
-                        {"type": e["type"], "loc": ("payload", *e["loc"]), "input": e["input"],
-                         **({"ctx": e["ctx"]} if "ctx" in e else {})}  # type: ignore[misc]
-                        for e in exc.errors(include_url=False)
-                    ],
+                    [_under_payload(e) for e in exc.errors(include_url=False)],
                 ) from None
         elif isinstance(payload, BaseModel) and not isinstance(payload, model):
             got, need = type(payload).__name__, model.__name__
-            raise ValueError(f"payload is a {got}, kind {MessageKind(kind).value!r} needs {need}")
+            raise ValueError(f"payload is a {got}, kind {MessageKind(str(kind)).value!r} needs {need}")
         return data
 
     @classmethod

@@ -39,7 +39,8 @@ ENV_FILE = "HOTLINE_PEERS_FILE"
 def known_field_names() -> frozenset[str]:
     """Every field name that appears in our messages: the only keys a mapping may rename."""
     names: set[str] = set()
-    for model in (Envelope, Ack, *PAYLOAD_MODELS.values()):
+    models: list[type[BaseModel]] = [Envelope, Ack, *PAYLOAD_MODELS.values()]
+    for model in models:
         names.update(model.model_fields)
     return frozenset(names)
 

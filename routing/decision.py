@@ -97,9 +97,10 @@ def _pick(category: str, p: float, request_type: str | None, territory: Territor
         if target.kind == "unit":
             why = KIND_LABELS.get(unit.kind, why)
         return _Pick(unit, category, p, p * factor, rule, str(target), why)
-    unit, why = _fallback(territory, directory)
-    if unit is None:
+    fallback, why = _fallback(territory, directory)
+    if fallback is None:
         return None
+    unit = fallback
     factor = territory.confidence if unit.kind == "district_gov" else 1.0
     return _Pick(unit, category, p, p * factor * opts.fallback_factor, None, None, why)
 

@@ -120,7 +120,7 @@ class Gazetteer:
                 raise DataFileError(source, line, f"duplicate code {code} (first on line {lines[code]})")
             lines[code] = line
             aliases = tuple(a.strip() for a in row.get("aliases", "").split("|") if a.strip())
-            places.append(Place(code, name, level, row["parent"] or None, aliases))  # type: ignore[arg-type]
+            places.append(Place(code, name, level, row["parent"] or None, aliases))
         for p in places:
             if p.parent is not None and p.parent not in lines:
                 raise DataFileError(source or "<text>", lines[p.code], f"unknown parent {p.parent}")

@@ -70,7 +70,7 @@ def parse_table(text: str, source: str = "<table>") -> dict[date, TableRow]:
         if day in rows:
             first = rows[day].line
             raise _fail(source, line, f"日期 {day} 与第 {first} 行重复 / duplicate of line {first}")
-        rows[day] = TableRow(day, kind, name or None, line)  # type: ignore[arg-type]
+        rows[day] = TableRow(day, kind, name or None, line)
     return rows
 
 

@@ -127,10 +127,10 @@ class TimeMeasure:
         xs = int(x.total_seconds())
         if cal.is_working_day(d):
             before = oh.seconds_before(_sod(lt))
-            rem = per_day - before
-            if xs <= rem:
+            left = per_day - before
+            if xs <= left:
                 return _aware(_at(d, oh.second_at(before + xs)))
-            xs -= rem
+            xs -= left
         k = -(-xs // per_day)
         day = cal.add_working_days(d, k)
         return _aware(_at(day, oh.second_at(xs - (k - 1) * per_day)))

@@ -10,13 +10,17 @@ already committed.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+import sqlite3
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy import Insert, Table, event
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, create_engine
 
@@ -36,7 +40,7 @@ def make_engine(settings: Settings) -> Engine:
         )
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+        def _sqlite_pragmas(dbapi_conn: sqlite3.Connection, _record: object) -> None:
             # The embedded database: WAL so readers never block the writer; foreign keys on.
             dbapi_conn.isolation_level = None  # let SQLAlchemy's "begin" below control transactions
             cur = dbapi_conn.cursor()
@@ -46,7 +50,7 @@ def make_engine(settings: Settings) -> Engine:
             cur.close()
 
         @event.listens_for(engine, "begin")
-        def _sqlite_begin(conn):  # type: ignore[no-untyped-def]
+        def _sqlite_begin(conn: Connection) -> None:
             # BEGIN IMMEDIATE: a writer takes the lock before it reads, so two concurrent
             # commands on one ticket serialise and the second sees the first's version (409)
             # instead of failing with "database is locked" on upgrade from a read lock.
@@ -77,7 +81,7 @@ def unit_of_work(engine: Engine | None = None) -> Iterator[Session]:
             raise
 
 
-def on_commit(session: Session, hook: Callable[[], None], *, key: str | None = None) -> None:
+def on_commit(session: Session, hook: Callable[[], None], *, key: Hashable | None = None) -> None:
     """Run ``hook`` once the session's transaction commits (never if it rolls back).
 
     ``key`` deduplicates: several outbox rows written in one transaction kick the relay once.
@@ -98,3 +102,15 @@ def _run_hooks(session: OrmSession) -> None:
 @event.listens_for(OrmSession, "after_rollback")
 def _drop_hooks(session: OrmSession) -> None:
     session.info.pop(_HOOKS, None)
+
+
+def upsert(session: Session, table: Table, values: Mapping[str, Any], keys: list[str],
+           update: Mapping[str, Any] | None = None) -> Insert:
+    """``INSERT … ON CONFLICT (keys) DO UPDATE SET update`` (or ``DO NOTHING``), on either database."""
+    if session.get_bind().dialect.name == "postgresql":
+        pg = pg_insert(table).values(**values)
+        return (pg.on_conflict_do_update(index_elements=keys, set_=update) if update
+                else pg.on_conflict_do_nothing(index_elements=keys))
+    lite = sqlite_insert(table).values(**values)
+    return (lite.on_conflict_do_update(index_elements=keys, set_=update) if update
+            else lite.on_conflict_do_nothing(index_elements=keys))

@@ -47,7 +47,9 @@ class Settings(BaseSettings):
         default="2wd", description="overdue this long (sla duration) → escalate to the next level"
     )
     rework_escalation_count: int = Field(default=3, description="reworks that escalate supervision")
-    scan_interval_seconds: int = Field(default=60, description="SLA scan period")
+    scan_interval_seconds: int = Field(default=60, ge=1, description="SLA scan period")
+    relay_interval_seconds: int = Field(
+        default=10, ge=1, description="outbox relay period (a commit that writes the outbox also kicks it)")
     embedded_jobs: bool = Field(
         default=True, description="without Redis, run the periodic jobs on a timer in the server"
     )

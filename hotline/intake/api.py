@@ -17,8 +17,9 @@ from hotline.intake.advice import advise, catalogue_file, directory
 from hotline.intake.models import CatalogueVersion
 from hotline.intake.report import routing_report
 from hotline.intake.request_types import RequestType
+from hotline.units.deps import ActorDep, require_roles
 from hotline.units.models import Role
-from hotline.web.deps import ActorDep, SessionDep, require_roles
+from hotline.web.deps import SessionDep
 
 router = APIRouter(tags=["intake"])
 HotlineSide = require_roles(Role.agent, Role.supervisor, Role.admin)

@@ -13,8 +13,9 @@ from hotline.linkage.inbound import InboundError, receive
 from hotline.linkage.models import LinkedMatter
 from hotline.linkage.reconcile import figures, mismatches
 from hotline.tickets.models import Ticket
+from hotline.units.deps import require_roles
 from hotline.units.models import Role
-from hotline.web.deps import BodyDep, SessionDep, require_roles
+from hotline.web.deps import BodyDep, SessionDep
 from hotline.web.problems import problem
 
 router = APIRouter(prefix="/integrations", tags=["integrations"])

@@ -30,9 +30,7 @@ from hotline.tickets.commands import Registration, apply, register
 from hotline.tickets.models import Status, Ticket
 from hotline.tickets.payloads import Dispatch, Reclaim
 from hotline.tickets.schemas import normalise_phone
-from hotline.units.actor import Actor, actor_for
-from hotline.units.models import Role, Unit, UnitKind, User
-from hotline.units.users import create_user
+from hotline.units.actor import Actor, system_actor
 
 log = logging.getLogger("hotline.linkage")
 SYSTEM_USER = "system-linkage"
@@ -51,17 +49,9 @@ class Received:
     replayed: bool = False
 
 
-def system_actor(session: Session) -> Actor:
-    """The integration's own identity in the history: an agent of the hotline that cannot log in."""
-    user = session.exec(select(User).where(User.username == SYSTEM_USER)).first()
-    if user is None:
-        hotline = session.exec(select(Unit).where(Unit.kind == UnitKind.hotline)).one()
-        user = create_user(session, username=SYSTEM_USER, full_name="系统（联动平台）",
-                           role=Role.agent, unit_id=hotline.id, password="", password_hash="!")
-        user.active = False
-        session.add(user)
-        session.flush()
-    return actor_for(session, user)
+def bridge_actor(session: Session) -> Actor:
+    """The bridge's own identity in the history (CQ §16: who did it)."""
+    return system_actor(session, SYSTEM_USER, "系统（联动平台）")
 
 
 def receive(session: Session, peer_code: str, headers: Mapping[str, str], body: bytes,
@@ -117,7 +107,7 @@ def _create_from_transfer(session: Session, peer_code: str, envelope: integratio
         phone = normalise_phone(p.caller_phone)
     except ValueError:  # e.g. a withheld number: keep it in the text, route calls via 12345
         phone, content = "12345", f"{p.content}（来电号码：{p.caller_phone}）"
-    actor = system_actor(session)
+    actor = bridge_actor(session)
     category = getattr(p, "category", None)
     ticket = register(session, actor, Registration(
         channel=peer_code, caller_phone=phone, request_type=getattr(p, "request_type", None) or "求助",
@@ -179,7 +169,7 @@ def _apply_feedback(session: Session, peer_code: str, envelope: integrations.Env
         link.rejected_reason = getattr(p, "reason", None)
         if ticket.status == Status.emergency:
             # 首接责任制: not theirs — it stays with us, back to the agents to dispatch.
-            apply(session, system_actor(session), ticket,
+            apply(session, bridge_actor(session), ticket,
                   Reclaim(reason=f"{peer_code} 退回：{link.rejected_reason or '非本平台职责'}"), now)
     session.add(link)
     return ticket

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from sqlmodel import Session, select
@@ -21,6 +22,7 @@ from hotline.linkage.peers import OUR_CODE, peers
 from hotline.tickets.actions import Action
 from hotline.tickets.models import Ticket
 from hotline.units.models import Unit
+from integrations.messages import Channel as WireChannel
 
 log = logging.getLogger("hotline.linkage")
 
@@ -34,8 +36,14 @@ def enqueue(session: Session, peer: str, envelope: integrations.Envelope, ticket
                         ticket_id=ticket_id, body=envelope.model_dump_json(), attempts=0,
                         next_attempt_at=now, created_at=now)
     session.add(row)
-    on_commit(session, lambda: delivery_due.send(peer), key=("relay", peer))
+    on_commit(session, partial(delivery_due.send, peer), key=("relay", peer))
     return row
+
+
+#: Our channel → the messages' channel vocabulary (a peer's code travels as "other").
+_WIRE_CHANNELS: dict[str, WireChannel] = {
+    "phone": "phone", "web": "web", "app": "app", "wechat": "wechat", "110": "110",
+    "national": "national"}
 
 
 def hand_over(session: Session, ticket: Ticket, service: str, reason: str, now: datetime) -> bool:
@@ -45,8 +53,7 @@ def hand_over(session: Session, ticket: Ticket, service: str, reason: str, now: 
         log.warning("no peer %s configured: %s handed over by phone only", service, ticket.number)
         return False
     payload = integrations.TicketTransfer(
-        ticket_number=ticket.number, channel=ticket.channel if ticket.channel in (
-            "phone", "web", "app", "wechat", "110", "national") else "other",
+        ticket_number=ticket.number, channel=_WIRE_CHANNELS.get(ticket.channel, "other"),
         request_type=ticket.request_type, category=ticket.category or "紧急求助",
         content=ticket.content, address=ticket.address, caller_name=ticket.caller_name,
         caller_phone=ticket.caller_phone, registered_at=ticket.created_at,

@@ -4,6 +4,7 @@ peer disagree, and the joint figures (SH 二(二)2 跟踪督办, 二(三) 联动
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -32,8 +33,7 @@ def reconcile(session: Session, now: datetime | None = None,
                 row.state, row.next_attempt_at = OutboxState.pending, now
                 row.attempts = 0
                 session.add(row)
-                on_commit(session, lambda peer=link.peer: delivery_due.send(peer),
-                          key=("relay", link.peer))
+                on_commit(session, partial(delivery_due.send, link.peer), key=("relay", link.peer))
                 resent += 1
     return {"resent": resent, "mismatches": mismatches(session)}
 

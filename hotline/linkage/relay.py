@@ -62,9 +62,10 @@ def relay(session: Session, now: datetime | None = None, *, client: httpx.Client
     client = client or httpx.Client()
     try:
         for row_id in ids:
-            row = session.get(OutboxMessage, row_id)
-            if row is None or row.state != OutboxState.pending:
+            found = session.get(OutboxMessage, row_id)
+            if found is None or found.state != OutboxState.pending:
                 continue
+            row = found
             peer = peers().get(row.peer)
             if peer is None:
                 _dead(session, row, now, f"peer {row.peer} is not configured")

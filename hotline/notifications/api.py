@@ -14,14 +14,15 @@ from hotline.core.ids import DbIdPath
 from hotline.core.times import utcnow
 from hotline.notifications.models import Notification
 from hotline.units.actor import Actor
-from hotline.web.deps import ActorDep, SessionDep
+from hotline.units.deps import ActorDep
+from hotline.web.deps import SessionDep
 
 router = APIRouter(prefix="/inbox", tags=["inbox"])
 
 
 def _mine(actor: Actor) -> ColumnElement[bool]:
     return (col(Notification.unit_id) == actor.unit.id) & or_(
-        col(Notification.role) == "", col(Notification.role) == actor.role.value)
+        col(Notification.role) == "", col(Notification.role) == actor.role)
 
 
 @router.get("", summary="我的提醒（催办、督办、升级）")

@@ -58,7 +58,7 @@ def deliver_webhooks(session: Session, now: datetime, *, settings: Settings | No
     counts = {"delivered": 0, "retry": 0, "dead": 0}
     if not settings.notify_webhook_url:
         return counts
-    stmt = (select(Notification.id).where(Notification.webhook_state == "pending")
+    stmt = (select(col(Notification.id)).where(col(Notification.webhook_state) == "pending")
             .where(col(Notification.webhook_next_at) <= now)
             .order_by(col(Notification.id)).limit(limit))
     if session.get_bind().dialect.name == "postgresql":

@@ -12,14 +12,13 @@ from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import case, func
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
+from hotline.core.columns import table_of
+from hotline.core.db import upsert
 from hotline.core.times import local
 from hotline.supervision.models import AnomalyAlert, UnitDailyStat
-from hotline.tickets.models import Ticket, TicketUnit
-from hotline.tickets.workflow import OPEN_STATES
+from hotline.tickets.models import OPEN_STATES, Ticket, TicketUnit
 from hotline.units.models import Unit, UnitKind
 
 SURGE_MIN = 5  # at least this many in 24 h …
@@ -29,15 +28,6 @@ JUMP_FACTOR = 2.0
 BASELINE_DAYS = 28
 
 
-def _upsert(session: Session, table: object, values: dict[str, object], keys: list[str],
-            update: dict[str, object] | None) -> None:
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    stmt = insert(table).values(**values)  # type: ignore[arg-type]
-    stmt = (stmt.on_conflict_do_update(index_elements=keys, set_=update) if update
-            else stmt.on_conflict_do_nothing(index_elements=keys))
-    session.execute(stmt)
-
-
 def snapshot_unit_stats(session: Session, now: datetime) -> int:
     """Today's backlog and overdue count per holding unit (upsert: safe to run any number of times)."""
     day = local(now).date()
@@ -45,12 +35,12 @@ def snapshot_unit_stats(session: Session, now: datetime) -> int:
         select(Ticket.holder_unit_id, func.count(),
                func.sum(case((col(Ticket.next_due_at) < now, 1), else_=0)))
         .where(col(Ticket.status).in_(sorted(OPEN_STATES)))
-        .where(col(Ticket.holder_unit_id).is_not(None)).group_by(Ticket.holder_unit_id)
+        .where(col(Ticket.holder_unit_id).is_not(None)).group_by(col(Ticket.holder_unit_id))
     ).all()
     for unit_id, backlog, overdue in rows:
-        _upsert(session, UnitDailyStat.__table__, {"unit_id": unit_id, "day": day,  # type: ignore[attr-defined]
-                "backlog": int(backlog), "overdue": int(overdue or 0)}, ["unit_id", "day"],
-                {"backlog": int(backlog), "overdue": int(overdue or 0)})
+        figures = {"backlog": int(backlog), "overdue": int(overdue or 0)}
+        session.execute(upsert(session, table_of(UnitDailyStat),
+                               {"unit_id": unit_id, "day": day, **figures}, ["unit_id", "day"], figures))
     return len(rows)
 
 
@@ -59,16 +49,16 @@ def _street_of(units: dict[int, Unit]) -> dict[int, int]:
     out: dict[int, int] = {}
     for u in units.values():
         if u.kind == UnitKind.street:
-            out[u.id] = u.id  # type: ignore[index]
+            out[u.id] = u.id
         elif u.kind == UnitKind.community and u.parent_id in units:
-            out[u.id] = u.parent_id  # type: ignore[index]
+            out[u.id] = u.parent_id
     return out
 
 
 def detect(session: Session, now: datetime) -> list[AnomalyAlert]:
     day = local(now).date()
     units = {u.id: u for u in session.exec(select(Unit))}
-    street_of = _street_of(units)  # type: ignore[arg-type]
+    street_of = _street_of(units)
     since = now - timedelta(days=BASELINE_DAYS + 1)
     rows = session.exec(
         select(Ticket.id, Ticket.category, Ticket.created_at, TicketUnit.unit_id)
@@ -78,17 +68,17 @@ def detect(session: Session, now: datetime) -> list[AnomalyAlert]:
     seen: set[tuple[int, int]] = set()
     recent: Counter[tuple[str, int]] = Counter()
     per_day: dict[tuple[str, int], Counter[date]] = defaultdict(Counter)
-    for tid, category, created, unit_id in rows:
+    for tid, category, created_at, unit_id in rows:
         street = street_of.get(unit_id)
-        if street is None or (tid, street) in seen:
+        if category is None or street is None or (tid, street) in seen:
             continue
         seen.add((tid, street))
         key = (category.split("/")[0] + "/" + category.split("/")[1] if "/" in category
                else category, street)
-        if created >= now - timedelta(days=1):
+        if created_at >= now - timedelta(days=1):
             recent[key] += 1
         else:
-            per_day[key][local(created).date()] += 1
+            per_day[key][local(created_at).date()] += 1
     fresh: list[AnomalyAlert] = []
     for (category, street), n in recent.items():
         baseline = sum(per_day[(category, street)].values()) / BASELINE_DAYS
@@ -117,13 +107,13 @@ def detect(session: Session, now: datetime) -> list[AnomalyAlert]:
                     baseline=round(base, 2), created_at=now,
                     detail={"message": f"{units[unit_id].name}{label} {value} 件，"
                                        f"前 {len(past)} 天平均 {base:.1f} 件"}))
-    created: list[AnomalyAlert] = []
+    raised: list[AnomalyAlert] = []
     for alert in fresh:
         exists = session.exec(select(AnomalyAlert.id).where(AnomalyAlert.kind == alert.kind)
                               .where(AnomalyAlert.key == alert.key)
                               .where(AnomalyAlert.day == alert.day)).first()
         if exists is None:
             session.add(alert)
-            created.append(alert)
+            raised.append(alert)
     session.flush()
-    return created
+    return raised

@@ -18,9 +18,10 @@ from hotline.supervision import report as report_service
 from hotline.tickets.reading import TicketFilter
 from hotline.tickets.schemas import TicketSummary
 from hotline.units.actor import Actor
+from hotline.units.deps import ActorDep, require_roles
 from hotline.units.models import Role
 from hotline.units.tree import subtree_unit_ids
-from hotline.web.deps import ActorDep, SessionDep, require_roles
+from hotline.web.deps import SessionDep
 
 router = APIRouter(prefix="/supervision", tags=["supervision"])
 Watchers = require_roles(Role.supervisor, Role.admin, Role.unit_manager)

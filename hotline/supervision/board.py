@@ -43,7 +43,7 @@ def unit_counts(session: Session, actor: Actor, flt: TicketFilter, now: datetime
     at_risk = func.sum(case(((base.c.next_due_at >= now) & (base.c.next_at_risk_at <= now), 1),
                             else_=0))
     rows = session.exec(
-        select(base.c.holder_unit_id, Unit.name, overdue, at_risk)  # type: ignore[call-overload]
+        select(base.c.holder_unit_id, Unit.name, overdue, at_risk)
         .outerjoin(Unit, col(Unit.id) == base.c.holder_unit_id)
         .group_by(base.c.holder_unit_id, Unit.name)
         .order_by(overdue.desc(), at_risk.desc())
@@ -77,7 +77,8 @@ def export_rows(session: Session, actor: Actor, flt: TicketFilter, now: datetime
         days = (cal.working_days_between(local(t.next_due_at).date(), today)
                 if level == "overdue" and t.next_due_at else 0)
         out.append([t.number, STATUS_LABELS.get(t.status, t.status), WARN[level], days,
-                    t.request_type, t.category or "", units.get(t.holder_unit_id, ""),  # type: ignore[arg-type]
+                    t.request_type, t.category or "",
+                    units.get(t.holder_unit_id, "") if t.holder_unit_id else "",
                     local(t.next_due_at).strftime("%Y-%m-%d %H:%M") if t.next_due_at else "",
                     local(t.created_at).strftime("%Y-%m-%d %H:%M"), t.content, t.address or ""])
     return out

@@ -12,13 +12,16 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, exists, func, or_
 from sqlalchemy.orm import aliased
-from sqlmodel import Session, col
+from sqlmodel import Session, col, select
 
+from hotline.tickets.actions import Action, EventKind
 from hotline.tickets.models import (
     AssignmentRole,
     ExtensionRequest,
+    ExtensionState,
+    Rating,
     ReturnRecord,
     ReturnVisit,
     TicketEvent,
@@ -127,7 +130,7 @@ def _in(column: Any, start: datetime, end: datetime) -> Any:
 
 def unit_metrics(session: Session, start: datetime, end: datetime,
                  unit_ids: list[int] | None = None) -> list[UnitMetrics]:
-    units = {u.id: u for u in session.execute(select(Unit).where(Unit.kind != UnitKind.hotline)).scalars()}
+    units = {u.id: u for u in session.exec(select(Unit).where(col(Unit.kind) != UnitKind.hotline))}
     out: dict[int, UnitMetrics] = {}
 
     def row(uid: int | None) -> UnitMetrics | None:
@@ -142,54 +145,57 @@ def unit_metrics(session: Session, start: datetime, end: datetime,
             if (m := row(uid)) is not None:
                 setattr(m, field, getattr(m, field) + int(n or 0))
 
-    ev = TicketEvent
-    on_time = col(ev.payload)["on_time"].as_boolean()
-    add(select(TicketUnit.unit_id, func.count())
+    actor_unit, action_col, at = col(TicketEvent.actor_unit_id), col(TicketEvent.action), col(TicketEvent.at)
+    on_time = col(TicketEvent.payload)["on_time"].as_boolean()
+    add(select(col(TicketUnit.unit_id), func.count())
         .where(col(TicketUnit.role).in_([AssignmentRole.lead, AssignmentRole.handler]))
-        .where(_in(TicketUnit.assigned_at, start, end)).group_by(TicketUnit.unit_id), "received")
-    for action, total, timely in (("sign", "signed", "signed_on_time"),
-                                  ("reply", "replied", "replied_on_time")):
-        base = select(ev.actor_unit_id, func.count()).where(ev.action == action).where(
-            _in(ev.at, start, end)).group_by(ev.actor_unit_id)
+        .where(_in(col(TicketUnit.assigned_at), start, end)).group_by(col(TicketUnit.unit_id)),
+        "received")
+    for action, total, timely in ((Action.sign, "signed", "signed_on_time"),
+                                  (Action.reply, "replied", "replied_on_time")):
+        base = (select(actor_unit, func.count()).where(action_col == action)
+                .where(_in(at, start, end)).group_by(actor_unit))
         add(base, total)
         add(base.where(on_time.is_(True)), timely)
-    add(select(ev.actor_unit_id,
-               func.sum(col(ev.payload)["working_days_taken"].as_integer()))
-        .where(ev.action == "reply").where(_in(ev.at, start, end)).group_by(ev.actor_unit_id),
+    add(select(actor_unit, func.sum(col(TicketEvent.payload)["working_days_taken"].as_integer()))
+        .where(action_col == Action.reply).where(_in(at, start, end)).group_by(actor_unit),
         "working_days_to_close_sum")
-    rr = ReturnRecord
-    add(select(rr.from_unit_id, func.count()).where(_in(rr.at, start, end))
-        .group_by(rr.from_unit_id), "returns")
-    add(select(rr.from_unit_id, func.count()).where(_in(rr.at, start, end))
-        .where(col(rr.improper).is_(True)).group_by(rr.from_unit_id), "improper_returns")
+    returner, returned_at = col(ReturnRecord.from_unit_id), col(ReturnRecord.at)
+    add(select(returner, func.count()).where(_in(returned_at, start, end)).group_by(returner),
+        "returns")
+    add(select(returner, func.count()).where(_in(returned_at, start, end))
+        .where(col(ReturnRecord.improper).is_(True)).group_by(returner), "improper_returns")
     er = ExtensionRequest
     earlier = aliased(ExtensionRequest)
-    add(select(er.unit_id, func.count()).where(_in(er.requested_at, start, end))
-        .group_by(er.unit_id), "extensions")
-    repeated = exists(select(earlier.id).where(earlier.ticket_id == er.ticket_id)
-                      .where(earlier.unit_id == er.unit_id).where(earlier.id < er.id))
-    add(select(er.unit_id, func.count()).where(_in(er.requested_at, start, end))
-        .where(or_(er.status == "denied", repeated)).group_by(er.unit_id), "abnormal_extensions")
-    rv = ReturnVisit
-    counted = select(rv.unit_id, func.count()).where(_in(rv.at, start, end)).where(
-        col(rv.counts_for_satisfaction)).group_by(rv.unit_id)
+    asker, asked_at = col(er.unit_id), col(er.requested_at)
+    add(select(asker, func.count()).where(_in(asked_at, start, end)).group_by(asker), "extensions")
+    repeated = exists(select(col(earlier.id)).where(col(earlier.ticket_id) == col(er.ticket_id))
+                      .where(col(earlier.unit_id) == asker).where(col(earlier.id) < col(er.id)))
+    add(select(asker, func.count()).where(_in(asked_at, start, end))
+        .where(or_(col(er.status) == ExtensionState.denied, repeated)).group_by(asker),
+        "abnormal_extensions")
+    visited, visited_at = col(ReturnVisit.unit_id), col(ReturnVisit.at)
+    counted = (select(visited, func.count()).where(_in(visited_at, start, end))
+               .where(col(ReturnVisit.counts_for_satisfaction)).group_by(visited))
     add(counted, "visits")
-    add(counted.where(col(rv.rating).in_(["satisfied", "basically_satisfied"])), "satisfied")
-    add(select(rv.unit_id, func.count()).where(_in(rv.at, start, end))
-        .where(col(rv.resolved).is_not(None)).group_by(rv.unit_id), "resolution_answers")
-    add(select(rv.unit_id, func.count()).where(_in(rv.at, start, end))
-        .where(col(rv.resolved).is_(True)).group_by(rv.unit_id), "resolved")
-    add(select(rv.unit_id, func.count()).where(_in(rv.at, start, end))
-        .where(rv.verification == "rework").group_by(rv.unit_id), "reworks")
+    add(counted.where(col(ReturnVisit.rating).in_([Rating.satisfied, Rating.basically_satisfied])),
+        "satisfied")
+    add(select(visited, func.count()).where(_in(visited_at, start, end))
+        .where(col(ReturnVisit.resolved).is_not(None)).group_by(visited), "resolution_answers")
+    add(select(visited, func.count()).where(_in(visited_at, start, end))
+        .where(col(ReturnVisit.resolved).is_(True)).group_by(visited), "resolved")
+    add(select(visited, func.count()).where(_in(visited_at, start, end))
+        .where(col(ReturnVisit.verification) == "rework").group_by(visited), "reworks")
     return sorted(out.values(), key=lambda m: (-(m.score or 0), m.unit_name))
 
 
 def hotline_metrics(session: Session, start: datetime, end: datetime) -> HotlineMetrics:
     counts: dict[str, int] = defaultdict(int)
-    for action, n in session.execute(
-        select(TicketEvent.action, func.count())
-        .where(col(TicketEvent.action).in_(["register", "answer_directly"]))
-        .where(_in(TicketEvent.at, start, end)).group_by(TicketEvent.action)
+    for action, n in session.exec(
+        select(col(TicketEvent.action), func.count())
+        .where(col(TicketEvent.action).in_([EventKind.register, Action.answer_directly]))
+        .where(_in(col(TicketEvent.at), start, end)).group_by(col(TicketEvent.action))
     ):
         counts[action] = int(n)
-    return HotlineMetrics(registered=counts["register"], direct_answers=counts["answer_directly"])
+    return HotlineMetrics(registered=counts[EventKind.register],
+                          direct_answers=counts[Action.answer_directly])

@@ -17,11 +17,13 @@ from hotline.supervision import report as report_service
 from hotline.supervision import trends
 from hotline.tickets import queues
 from hotline.tickets.reading import TicketFilter
+from hotline.units.deps import PageActorDep
 from hotline.units.models import Role
 from hotline.units.tree import dispatchable_units
+from hotline.units.workspace import render, require_role
 from hotline.web import charts
-from hotline.web.deps import PageActorDep, SessionDep
-from hotline.web.render import WebRoute, render, require_role
+from hotline.web.deps import SessionDep
+from hotline.web.render import WebRoute
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 

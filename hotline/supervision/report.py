@@ -42,8 +42,8 @@ def collect(session: Session, month: str,
 def _cell(value: object, kind: str) -> object:
     if value is None:
         return "—"
-    if kind == "pct":
-        return f"{float(value) * 100:.1f}%"  # type: ignore[arg-type]
+    if kind == "pct" and isinstance(value, int | float):
+        return f"{float(value) * 100:.1f}%"
     return value
 
 

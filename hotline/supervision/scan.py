@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -109,11 +110,10 @@ def scan(session: Session, now: datetime, *, full: bool = False) -> ScanResult:
     )
     columns = ["ticket_id", "stage", "cycle", "unit_id", "clock", "due_at", "scan_id", "created_at"]
     if dialect == "postgresql":
-        stmt = pg_insert(E).from_select(columns, source).on_conflict_do_nothing(
-            index_elements=["ticket_id", "stage", "cycle"])
+        session.execute(pg_insert(E).from_select(columns, source).on_conflict_do_nothing(
+            index_elements=["ticket_id", "stage", "cycle"]))
     else:
-        stmt = insert(E).from_select(columns, source).prefix_with("OR IGNORE")
-    session.execute(stmt)
+        session.execute(insert(E).from_select(columns, source).prefix_with("OR IGNORE"))
     result.candidates = int(session.execute(
         select(func.count()).select_from(T).where(open_).where(due_now)).scalar_one())
     # The incremental scan's bookkeeping: when to look at each touched ticket again.
@@ -148,7 +148,7 @@ REASONS = {
 }
 
 
-def _follow_up(session: Session, fresh: list[Any], now: datetime, result: ScanResult) -> None:
+def _follow_up(session: Session, fresh: Sequence[Any], now: datetime, result: ScanResult) -> None:
     """Supervision orders, history events and notifications for the newly fired stages."""
     policy = get_policy()
     order_due = sla.deadline_after(get_calendar(), now, policy.supervision, policy.rule).due

@@ -31,7 +31,8 @@ from hotline.tickets.schemas import (
     TicketSummary,
 )
 from hotline.tickets.workflow import allowed_actions
-from hotline.web.deps import ActorDep, SessionDep
+from hotline.units.deps import ActorDep
+from hotline.web.deps import SessionDep
 from hotline.web.ratelimit import limiter
 
 router = APIRouter(prefix="/tickets", tags=["tickets"])

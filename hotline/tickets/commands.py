@@ -20,6 +20,7 @@ from hotline.core.errors import Conflict, Forbidden, Invalid, NotFound, VersionC
 from hotline.core.settings import get_settings
 from hotline.core.signals import require_installed
 from hotline.core.times import utcnow
+from hotline.intake.request_types import RequestType
 from hotline.tickets import due_times, history
 from hotline.tickets.actions import EventKind
 from hotline.tickets.handlers import HANDLERS, Act
@@ -70,7 +71,7 @@ class Registration:
 
     channel: str
     caller_phone: str
-    request_type: str
+    request_type: RequestType
     content: str
     caller_name: str | None = None
     category: str | None = None

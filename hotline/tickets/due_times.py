@@ -14,7 +14,6 @@ from datetime import datetime
 import sla
 from hotline.core.settings import get_settings
 from hotline.core.sla_setup import get_calendar, get_policy
-from hotline.core.times import as_utc
 from hotline.tickets.models import Ticket, TicketEvent
 from hotline.tickets.workflow import BY_ACTION, FrozenClock
 
@@ -23,9 +22,8 @@ CLOCK_LABELS = {"transfer": "流转时限", "return": "退单时限", "close": "
 
 
 def _parse_due(value: object) -> datetime | None:
-    if not value:
-        return None
-    return as_utc(datetime.fromisoformat(str(value)))
+    """A due time the history recorded (always written as aware UTC ISO text)."""
+    return datetime.fromisoformat(str(value)) if value else None
 
 
 def timeline(events: Sequence[TicketEvent]) -> list[sla.TimelineEvent]:
@@ -37,7 +35,7 @@ def timeline(events: Sequence[TicketEvent]) -> list[sla.TimelineEvent]:
         p = ev.payload or {}
         days = p.get("due_working_days") or p.get("add_working_days")
         out.append(sla.TimelineEvent(
-            kind=transition.clock, at=as_utc(ev.at), to_hotline=bool(p.get("to_hotline", False)),
+            kind=transition.clock, at=ev.at, to_hotline=bool(p.get("to_hotline", False)),
             add=sla.Duration(int(days), "working_days") if days else None,
             new_due=_parse_due(p.get("due_at")),
         ))

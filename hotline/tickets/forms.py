@@ -25,9 +25,9 @@ from hotline.tickets.payloads import (
     Dispatch,
     EmergencyHandover,
     NotAccept,
-    Payload,
     WarmTransfer,
 )
+from hotline.tickets.schemas import IntakeChoice
 from hotline.tickets.workflow import Transition
 
 LABELS: dict[str, str] = {
@@ -185,7 +185,7 @@ def error_text(exc: ValidationError) -> str:
     return "；".join(parts)
 
 
-def console_decision(form: FormData, choice: str) -> Payload | None:
+def console_decision(form: FormData, choice: str) -> IntakeChoice | None:
     """The agent console's decision buttons → the action payload registered with the call."""
     if choice == "answer":
         return AnswerDirectly.model_validate({

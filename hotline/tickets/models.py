@@ -16,6 +16,7 @@ from sqlalchemy.orm import declared_attr
 from sqlmodel import Field, SQLModel
 
 from hotline.core.columns import EnumText, UTCDateTime
+from hotline.intake.request_types import RequestType
 
 
 class Status(StrEnum):
@@ -146,7 +147,7 @@ class Ticket(SQLModel, table=True):
     channel: str = Field(max_length=16)
     caller_name: str | None = Field(default=None, max_length=64)
     caller_phone: str = Field(max_length=32, index=True)
-    request_type: str = Field(max_length=8)
+    request_type: RequestType = Field(sa_column=Column(String(8), nullable=False))
     category: str | None = Field(default=None, max_length=200)
     content: str = Field(sa_column=Column(Text, nullable=False))
     address: str | None = Field(default=None, max_length=300)

@@ -8,24 +8,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
+from hotline.core.columns import table_of
+from hotline.core.db import upsert
 from hotline.core.times import local
 from hotline.tickets.models import TicketCounter
 
 
 def next_number(session: Session, now: datetime) -> str:
     day = local(now).strftime("%Y%m%d")
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    table = TicketCounter.__table__  # type: ignore[attr-defined]
-    stmt = (
-        insert(table)
-        .values(day=day, last=1)
-        .on_conflict_do_update(index_elements=["day"], set_={"last": table.c.last + 1})
-        .returning(table.c.last)
-    )
-    last = session.execute(stmt).scalar_one()
+    table = table_of(TicketCounter)
+    stmt = upsert(session, table, {"day": day, "last": 1}, ["day"], {"last": table.c.last + 1})
+    last = session.execute(stmt.returning(table.c.last)).scalar_one()
     return f"{day}-{last:06d}"

@@ -29,11 +29,13 @@ from hotline.tickets.schemas import TicketCreate
 from hotline.tickets.visibility import can_see
 from hotline.tickets.workflow import BY_ACTION, HOTLINE_ROLES, Action, allowed_actions
 from hotline.units.actor import Actor
+from hotline.units.deps import MaybeActorDep, PageActorDep
 from hotline.units.models import Unit
 from hotline.units.tree import dispatchable_units, sub_units
-from hotline.web.deps import FormDep, MaybeActorDep, PageActorDep, SessionDep
+from hotline.units.workspace import render, require_role
+from hotline.web.deps import FormDep, SessionDep
 from hotline.web.ratelimit import limiter
-from hotline.web.render import WARN_LABELS, WebRoute, dt, render, require_role, templates
+from hotline.web.render import WARN_LABELS, WebRoute, dt, templates
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 templates.env.globals.update(STATUS_LABELS=STATUS_LABELS, RATING_LABELS=RATING_LABELS,
@@ -94,7 +96,7 @@ def console_submit(request: Request, session: SessionDep, actor: PageActorDep,
             "category": form.get("category") or None, "content": form.get("content", ""),
             "address": form.get("address") or None, "urgency": form.get("urgency") or "normal",
             "decision": None})
-        data.decision = forms.console_decision(form, choice)  # type: ignore[assignment]
+        data.decision = forms.console_decision(form, choice)
         number = create_ticket(session, actor, data).number
     except ValidationError as exc:
         error, status = forms.error_text(exc).replace("caller_phone", "来电号码") \

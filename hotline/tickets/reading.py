@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Select, insert, or_
+from sqlalchemy import insert, or_
 from sqlmodel import Session, col, func, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 import sla
 from hotline.core.columns import table_of
@@ -139,7 +140,7 @@ def ticket_detail(
     if sees_contact(actor, ticket):
         log_contact_access(session, actor, ticket, "view", now)
     base = summary(ticket, actor, units, now)
-    allowed = [t.action for t in allowed_actions(facts_for(session, actor, ticket, now))]
+    allowed = [t.action.value for t in allowed_actions(facts_for(session, actor, ticket, now))]
     return TicketDetail(
         **base.model_dump(),
         co_units=[UnitRef(id=u.id, name=u.name, kind=u.kind) for u in co_units],
@@ -182,7 +183,7 @@ class TicketFilter:
     min_overdue_days: int | None = None
 
 
-def filtered(session: Session, actor: Actor, flt: TicketFilter, now: datetime) -> Select[Any]:
+def filtered(session: Session, actor: Actor, flt: TicketFilter, now: datetime) -> SelectOfScalar[Ticket]:
     """The tickets this actor may see that match the filter (shared by lists, board, exports)."""
     stmt = select(Ticket)
     cond = visibility_filter(session, actor)

@@ -35,10 +35,9 @@ def normalise_phone(value: str) -> str:
     raise ValueError("电话号码格式不正确：应为 11 位手机号或带区号的固话")
 
 
-IntakeDecision = Annotated[
-    AnswerDirectly | WarmTransfer | NotAccept | EmergencyHandover | Dispatch,
-    Field(discriminator="action"),
-]
+#: The decisions an agent can make while registering a call (CQ §9, §10, §12).
+IntakeChoice = AnswerDirectly | WarmTransfer | NotAccept | EmergencyHandover | Dispatch
+IntakeDecision = Annotated[IntakeChoice, Field(discriminator="action")]
 
 
 class TicketCreate(BaseModel):

@@ -14,9 +14,10 @@ from hotline.core.ids import DbId, DbIdPath
 from hotline.units import tree as unit_service
 from hotline.units import users as user_service
 from hotline.units.auth import issue_token
+from hotline.units.deps import ActorDep, require_roles
 from hotline.units.models import ROLE_LABELS, Role, UnitKind
 from hotline.units.users import authenticate
-from hotline.web.deps import ActorDep, SessionDep, require_roles
+from hotline.web.deps import SessionDep
 
 router = APIRouter(tags=["admin"])
 auth_router = APIRouter(tags=["auth"])

@@ -12,7 +12,9 @@ from fastapi.responses import RedirectResponse, Response
 from hotline.core.settings import get_settings
 from hotline.core.sla_setup import calendar_health
 from hotline.units.auth import issue_token
+from hotline.units.deps import PageActorDep
 from hotline.units.users import authenticate
+from hotline.units.workspace import home_for
 from hotline.web.csrf import (
     CSRF_COOKIE,
     NONCE_COOKIE,
@@ -22,8 +24,8 @@ from hotline.web.csrf import (
     expected_csrf,
     new_nonce,
 )
-from hotline.web.deps import FormDep, PageActorDep, SessionDep
-from hotline.web.render import WebRoute, home_for, templates
+from hotline.web.deps import FormDep, SessionDep
+from hotline.web.render import WebRoute, templates
 
 log = logging.getLogger("hotline.web")
 router = APIRouter(route_class=WebRoute, include_in_schema=False)

@@ -29,7 +29,7 @@ def require_units(session: Session, unit_ids: Iterable[int]) -> dict[int, Unit]:
     inactive = [i for i in ids if not found[i].active]
     if inactive:
         raise Invalid(f"单位已停用：{inactive}", title="单位已停用", units=inactive)
-    return found  # type: ignore[return-value]
+    return found
 
 
 class UnitCache:
@@ -75,7 +75,7 @@ def create_unit(
     parent = get_unit(session, parent_id) if parent_id is not None else None
     if parent is None and kind != UnitKind.hotline:
         raise Invalid("除热线中心外，单位必须有上级单位")
-    unit = Unit(code=code, name=name, kind=kind, parent_id=parent_id)
+    unit = Unit(code=code, name=name, kind=UnitKind(kind), parent_id=parent_id)
     session.add(unit)
     session.flush()
     unit.path = f"{parent.path if parent else '/'}{unit.id}/"

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
 
 from pwdlib import PasswordHash
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from hotline.core.errors import Conflict, Invalid, NotFound
 from hotline.core.times import utcnow
-from hotline.units.models import Role, User
+from hotline.units.models import Role, Unit, User
 from hotline.units.tree import get_unit
 
 
@@ -30,7 +29,7 @@ def verify_password(password: str, hashed: str) -> bool:
 HOTLINE_ROLES = {"agent", "supervisor", "admin"}
 
 
-def check_role_unit(role: str, unit: Any) -> None:
+def check_role_unit(role: str, unit: Unit) -> None:
     """Hotline roles belong to the hotline center, unit roles to the units: visibility and
     approvals are decided by role, so a mismatch would widen someone's powers."""
     is_hotline = unit.kind == "hotline"
@@ -51,7 +50,7 @@ def create_user(
     if session.exec(select(User).where(User.username == username)).first():
         raise Conflict(f"用户名已存在：{username}", title="用户名重复")
     user = User(
-        username=username, full_name=full_name, role=role, unit_id=unit_id,
+        username=username, full_name=full_name, role=Role(role), unit_id=unit_id,
         password_hash=password_hash or hash_password(password), created_at=utcnow(),
     )
     session.add(user)
@@ -73,20 +72,24 @@ def get_user(session: Session, user_id: int) -> User:
     return user
 
 
-def update_user(session: Session, user: User, **changes: object) -> User:
-    unit_id = changes.get("unit_id") or user.unit_id
-    role = changes.get("role") or user.role
-    check_role_unit(str(role), get_unit(session, int(unit_id)))  # type: ignore[call-overload]
-    password = changes.pop("password", None)
+def update_user(session: Session, user: User, *, full_name: str | None = None,
+                role: Role | None = None, unit_id: int | None = None, active: bool | None = None,
+                password: str | None = None) -> User:
+    check_role_unit(role or user.role, get_unit(session, unit_id or user.unit_id))
     if password:
-        user.password_hash = hash_password(str(password))
-    for key, value in changes.items():
-        if value is not None:
-            setattr(user, key, str(value) if key == "role" else value)
+        user.password_hash = hash_password(password)
+    if full_name is not None:
+        user.full_name = full_name
+    if role is not None:
+        user.role = Role(role)
+    if unit_id is not None:
+        user.unit_id = unit_id
+    if active is not None:
+        user.active = active
     session.add(user)
     session.flush()
     return user
 
 
 def list_users(session: Session) -> list[User]:
-    return list(session.exec(select(User).order_by(User.id)).all())  # type: ignore[arg-type]
+    return list(session.exec(select(User).order_by(col(User.id))).all())

@@ -21,11 +21,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 
-from hotline.core.errors import DomainError, Forbidden
+from hotline.core.errors import DomainError
 from hotline.core.sla_setup import get_calendar
 from hotline.core.times import local, utcnow
-from hotline.units.actor import HOTLINE_SIDE, Actor
-from hotline.units.models import ROLE_LABELS, Role
 from hotline.web.csrf import CsrfFailed, check_csrf, expected_csrf
 from hotline.web.deps import LoginRequired
 
@@ -52,7 +50,7 @@ def countdown(due: datetime | None, warning: str) -> str:
 
 templates.env.filters["dt"] = dt
 templates.env.filters["countdown"] = countdown
-templates.env.globals.update(WARN_LABELS=WARN_LABELS, ROLE_LABELS=ROLE_LABELS)
+templates.env.globals.update(WARN_LABELS=WARN_LABELS)
 
 
 def error_page(request: Request, status: int, title: str, detail: str) -> HTMLResponse:
@@ -90,37 +88,8 @@ class WebRoute(APIRoute):
         return handler
 
 
-def nav_for(actor: Actor) -> list[tuple[str, str, str]]:
-    """(href, label, accesskey) of the navigation for this role."""
-    role = actor.role
-    items: list[tuple[str, str, str]] = []
-    if role in (Role.supervisor, Role.admin):
-        items.append(("/board", "督办看板", "1"))
-    if role in HOTLINE_SIDE:
-        items += [("/console", "受理台", "2"), ("/visits", "回访", "3")]
-    else:
-        items.append(("/inbox", "收件箱", "1"))
-    items += [("/search", "工单查询", "4"), ("/progress", "进度查询", "5")]
-    return items
-
-
-def home_for(actor: Actor) -> str:
-    if actor.role == Role.agent:
-        return "/console"
-    if actor.role in (Role.supervisor, Role.admin):
-        return "/board"
-    return "/inbox"
-
-
-def render(request: Request, name: str, actor: Actor | None, ctx: dict[str, Any],
-           status: int = 200) -> HTMLResponse:
-    base = {"actor": actor, "nav": nav_for(actor) if actor else [],
-            "csrf": expected_csrf(request) or "", "path": request.url.path,
-            "role_label": ROLE_LABELS.get(actor.role, actor.role) if actor else ""}
+def page(request: Request, name: str, ctx: dict[str, Any], status: int = 200) -> HTMLResponse:
+    """Render a page template with what every page needs (its CSRF token, its path)."""
+    base: dict[str, Any] = {"csrf": expected_csrf(request) or "", "path": request.url.path,
+                            "actor": None, "nav": []}
     return templates.TemplateResponse(request, name, {**base, **ctx}, status_code=status)
-
-
-def require_role(actor: Actor, roles: frozenset[Role] | set[Role]) -> None:
-    """A page's role check."""
-    if actor.role not in roles:
-        raise Forbidden("您的角色无权访问此页面", title="无权访问")

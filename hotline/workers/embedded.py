@@ -11,7 +11,7 @@ import threading
 import time
 
 from hotline.core.settings import get_settings
-from hotline.workers.schedule import PERIODIC
+from hotline.workers.schedule import periodic
 
 log = logging.getLogger("hotline.embedded")
 
@@ -32,11 +32,11 @@ class EmbeddedScheduler:
             self._thread.join(timeout=10)
 
     def _run(self) -> None:
-        tick = 5  # the shortest job interval that matters (outbox relay); others keep their own
+        tick = 1  # how often the timer looks; each job keeps its own interval
         last: dict[int, float] = {}
         while not self._stop.is_set():
             now = time.monotonic()
-            for i, (func, kwargs, interval) in enumerate(PERIODIC):
+            for i, (func, kwargs, interval) in enumerate(periodic()):
                 if now - last.get(i, -1e9) >= interval:
                     last[i] = now
                     try:

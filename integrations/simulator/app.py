@@ -25,7 +25,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from integrations.backoff import next_attempt_delay
 from integrations.client import SendResult, send
@@ -124,7 +124,7 @@ class Simulator:
     def peer_12345(self, url: str) -> PeerConfig:
         s = self.settings
         return PeerConfig(
-            code=s.peer_code, name="12345", base_url=url, inbound_path="", secret=s.secret,
+            code=s.peer_code, name="12345", base_url=url, inbound_path="", secret=SecretStr(s.secret),
             timeout_s=s.callback_timeout_s, connect_timeout_s=min(3.0, s.callback_timeout_s),
             max_attempts=s.callback_attempts, message_mapping=s.mapping,
         )

@@ -12,114 +12,35 @@ from __future__ import annotations
 import logging
 import os
 import signal
-import socket
 import subprocess
 import sys
-import threading
-import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
 import integrations
-from hotline.core import settings
 from hotline.linkage import peers as linkage_peers
 from hotline.linkage.models import LinkedMatter, OutboxMessage
 from hotline.linkage.relay import relay
 from hotline.tickets.models import Ticket
 from tests.conftest import REPO
+from tests.hotline.bridge_support import Bridge, running_bridge, wait_for
 from tests.hotline.conftest import Api, City
 
-EXAMPLE = Path(integrations.__file__).resolve().parent / "peers.example.toml"
 TO_110 = "change-me-12345-to-110"  # what 12345 signs with (example file)
 FROM_110 = "change-me-110-to-12345"  # what 110 signs with
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_for(check: Callable[[], bool], timeout: float = 30.0, what: str = "") -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-@dataclass
-class Bridge:
-    app_url: str
-    sim_url: str
-    sim_port: int
-    start_sim: Callable[..., None]
-    stop_sim: Callable[[], None]
-
-    def sim(self, method: str, path: str, **kw: Any) -> Any:
-        r = httpx.request(method, self.sim_url + path, timeout=10, **kw)
-        r.raise_for_status()
-        return r.json()
-
-
 @pytest.fixture
 def bridge(city: City, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Bridge]:
-    from hotline.app import create_app
-
-    sim_port, app_port = free_port(), free_port()
-    monkeypatch.setenv("HOTLINE_PEERS_FILE", str(EXAMPLE))
-    monkeypatch.setenv("HOTLINE_PEER__110__BASE_URL", f"http://127.0.0.1:{sim_port}")
-    settings.get_settings.cache_clear()
-    linkage_peers.reload()
-    server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=app_port,
-                                           log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    wait_for(lambda: server.started, what="12345 server")
-    procs: list[subprocess.Popen[bytes]] = []
-    mapping = tmp_path / "mapping-110.json"  # 110's wire names for our fields, as configured
-    mapping.write_text(linkage_peers.peers()["110"].message_mapping.model_dump_json(), encoding="utf-8")
-
-    def start_sim(step_delay_ms: int = 30) -> None:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "integrations.simulator", "--port", str(sim_port),
-             "--callback-url", f"http://127.0.0.1:{app_port}/api/v1/integrations/110/inbound",
-             "--secret", FROM_110, "--peer-secret", TO_110, "--step-delay-ms", str(step_delay_ms),
-             "--seed", "7", "--mapping", str(mapping)],
-            cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        procs.append(proc)
-
-        def up() -> bool:
-            try:
-                return httpx.get(f"http://127.0.0.1:{sim_port}/healthz", timeout=1).is_success
-            except httpx.HTTPError:
-                return False
-
-        wait_for(up, what="simulator")
-
-    def stop_sim() -> None:
-        for p in procs:
-            p.terminate()
-            p.wait(timeout=10)
-        procs.clear()
-
-    yield Bridge(f"http://127.0.0.1:{app_port}", f"http://127.0.0.1:{sim_port}", sim_port,
-                 start_sim, stop_sim)
-    stop_sim()
-    server.should_exit = True
-    thread.join(timeout=10)
-    settings.get_settings.cache_clear()
-    linkage_peers.reload()
+    with running_bridge(monkeypatch, tmp_path) as b:
+        yield b
 
 
 def relay_until_quiet(engine: Engine, now: datetime | None = None, rounds: int = 20) -> None:

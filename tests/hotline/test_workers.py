@@ -17,7 +17,7 @@ from hotline.core import sla_setup as sla_config
 from hotline.tickets.models import Ticket
 from hotline.workers.jobs import refresh_open_clocks
 from hotline.workers.queue import NoRedisError, queue, redis_connection
-from hotline.workers.schedule import PERIODIC, build_scheduler
+from hotline.workers.schedule import build_scheduler, periodic
 from sla import SHANGHAI
 from tests.hotline.conftest import Api, City
 
@@ -72,6 +72,6 @@ def test_embedded_mode_has_no_redis(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_cron_registers_every_periodic_job(redis_url: str) -> None:
     scheduler = build_scheduler(Redis.from_url(redis_url))
     jobs = scheduler.get_jobs()
-    assert len(jobs) == len(PERIODIC)
-    assert {job.func.__name__ for job in jobs} == {func.__name__ for func, _, _ in PERIODIC}
+    assert len(jobs) == len(periodic())
+    assert {job.func.__name__ for job in jobs} == {func.__name__ for func, _, _ in periodic()}
     assert {"sla_scan", "deliver_notifications", "refresh_open_clocks"} <= {j.func.__name__ for j in jobs}
