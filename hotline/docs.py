@@ -1,4 +1,5 @@
-"""Generates docs/WORKFLOW.md from the workflow table (hotline/tickets/workflow.py), so the diagram cannot drift from the code."""
+"""Generates docs/WORKFLOW.md from the workflow table (hotline/tickets/workflow.py), so the diagram
+cannot drift from the code."""
 
 from __future__ import annotations
 
