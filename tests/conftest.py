@@ -7,6 +7,7 @@ copy of a migrated template file per test.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 from collections.abc import Iterator
@@ -30,6 +31,11 @@ os.environ.setdefault("HOTLINE_MODEL_DIR", os.path.join(
 
 def _worker() -> str:
     return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+#: This checkout's own tag: several checkouts (worktrees, clean clones) may run their suites on
+#: this machine at once against the same PostgreSQL and Redis without sharing a schema or a db.
+CHECKOUT = hashlib.sha1(str(REPO).encode()).hexdigest()[:6]
 
 
 def _configure(url: str, schema: str | None) -> None:
@@ -69,7 +75,7 @@ def pg_schema() -> Iterator[str]:
     from hotline.core.migrate import upgrade
     from hotline.core.settings import Settings
 
-    schema = f"t_{_worker()}"
+    schema = f"t_{CHECKOUT}_{_worker()}"
     admin = make_engine(Settings(database_url=PG_URL))
     try:
         with admin.begin() as conn:
@@ -128,14 +134,54 @@ def shared_data() -> Path:
 REDIS_HOST = os.environ.get("HOTLINE_TEST_REDIS", "redis://127.0.0.1:6379")
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # pragma: no cover - someone else's process
+        return True
+    return True
+
+
+@pytest.fixture(scope="session")
+def redis_db() -> Iterator[int]:
+    """A Redis database index leased to this test process alone (databases 1–15).
+
+    The lease is a key in database 0 holding our pid; a lease whose process is gone is taken over,
+    so a killed run never keeps a database.
+    """
+    from redis import Redis
+    from redis.exceptions import RedisError
+
+    conn = Redis.from_url(f"{REDIS_HOST}/0")
+    me = str(os.getpid())
+    try:
+        for index in range(1, 16):
+            key = f"hotline-test-lease:{index}"
+            if conn.set(key, me, nx=True):
+                break
+            holder = conn.get(key)
+            if holder is not None and not _alive(int(holder)):
+                conn.delete(key)
+                if conn.set(key, me, nx=True):
+                    break
+        else:
+            pytest.fail("all 15 Redis test databases are leased by running test processes")
+    except RedisError as exc:  # pragma: no cover - the Makefile starts Redis
+        pytest.fail(f"Redis at {REDIS_HOST} is not reachable: {exc}")
+    yield index
+    if conn.get(key) == me.encode():
+        conn.delete(key)
+    conn.close()
+
+
 @pytest.fixture
-def redis_url() -> Iterator[str]:
-    """A real Redis database of this xdist worker's own, flushed before and after each test."""
+def redis_url(redis_db: int) -> Iterator[str]:
+    """A real Redis database of this test process's own, flushed before and after each test."""
     from redis import Redis
 
-    worker = _worker()
-    index = 8 + (int(worker[2:]) % 7 if worker.startswith("gw") else 7)
-    url = f"{REDIS_HOST}/{index}"
+    url = f"{REDIS_HOST}/{redis_db}"
     conn = Redis.from_url(url)
     try:
         conn.flushdb()
