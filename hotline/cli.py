@@ -92,12 +92,14 @@ def worker(burst: Annotated[bool, typer.Option(help="处理完队列即退出")]
     """运行后台任务 worker（RQ，含延时/重试调度器）。"""
     from rq import Worker
 
+    from hotline import wiring  # lazy: fast CLI start
     from hotline.workers.queue import NoRedisError, queue, redis_connection  # lazy: fast CLI start
 
     try:
         conn = redis_connection()
     except NoRedisError as exc:
         _fail(str(exc))
+    wiring.install()  # a job's commit (reconcile's resend) kicks the relay too
     Worker([queue(conn)], connection=conn).work(with_scheduler=True, burst=burst)
 
 
@@ -178,7 +180,7 @@ def routing_report_cmd(
 ) -> None:
     """派单准确率 top-1/top-3 与各单位误派（退单）情况。"""
     from hotline.core.db import unit_of_work  # lazy: fast CLI start
-    from hotline.intake.report import routing_report  # lazy: fast CLI start
+    from hotline.intake.accuracy import routing_report  # lazy: fast CLI start
 
     start, end = _period(since, until)
     with unit_of_work() as session:
@@ -221,6 +223,7 @@ def sim110(
     peer: Annotated[str, typer.Option(help="模拟的平台编码（110/119/120/122…）")] = "110",
     hotline_url: Annotated[str | None, typer.Option(help="本系统地址，默认 http://HOST:PORT")] = None,
     step_delay_ms: Annotated[int, typer.Option(help="回调时间线步长（毫秒）")] = 500,
+    seed: Annotated[int | None, typer.Option(help="乱序回调的随机种子（演练可复现）")] = None,
 ) -> None:
     """运行模拟 110 报警服务台（接收工单、回执、按时间线回调、推送非警务事项）。"""
     from hotline.linkage.peers import peers  # lazy: fast CLI start
@@ -235,7 +238,7 @@ def sim110(
     # The simulator signs with what we verify, and verifies with what we sign.
     serve(port, code=peer, secret=cfg.verifying_secret(), peer_secret=cfg.signing_secret(),
           callback_url=f"{base}/api/v1/integrations/{peer}/inbound", step_delay_ms=step_delay_ms,
-          mapping=cfg.message_mapping)
+          mapping=cfg.message_mapping, seed=seed)
 
 
 @app.command()

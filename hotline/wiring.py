@@ -1,8 +1,9 @@
 """Connects the features' receivers to the hook points of the features below them.
 
 The workflow core sends ``action_done`` without knowing who listens; the 110 bridge sends
-``delivery_due`` without knowing who relays. Every process that runs commands (the API server,
-the workers, the CLI, the tests) calls ``install()`` once at start; it is idempotent.
+``delivery_due`` without knowing who relays. Every process that runs commands or jobs (the API
+server, ``hotline worker``, ``hotline seed-demo``, the tests) calls ``install()`` once at start;
+it is idempotent. ``hotline cron`` only enqueues jobs and needs none.
 """
 
 from __future__ import annotations

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
+from functools import partial
 from typing import Any, TypeVar
 
-from sqlalchemy import DateTime, String, Table, inspect
+from sqlalchemy import DateTime, String, Table, event, inspect
+from sqlalchemy.orm import Mapper
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import SQLModel
 
@@ -68,3 +70,20 @@ def table_of(model: type[SQLModel]) -> Table:
     table = inspect(model).local_table
     assert isinstance(table, Table)
     return table
+
+
+@event.listens_for(Mapper, "mapper_configured")
+def _enum_columns_refuse_strangers(mapper: Mapper[Any], class_: type) -> None:
+    """A value outside an ``EnumText`` column's enum is refused when it is assigned (ValueError),
+    not at flush time. (The attribute keeps what was assigned — a member or its equal plain
+    string — until the row is read back as a member: compare with ``==``, print with ``str``.)"""
+    for prop in mapper.column_attrs:
+        column_type = prop.columns[0].type
+        if isinstance(column_type, EnumText):
+            event.listen(getattr(class_, prop.key), "set", partial(_check, column_type.enum))
+
+
+def _check(enum: type[StrEnum], _target: object, value: object, _old: object,
+           _initiator: object) -> None:
+    if value is not None:
+        enum(str(value))

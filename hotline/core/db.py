@@ -22,6 +22,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session, create_engine
 
 from hotline.core.settings import Settings, get_settings
@@ -82,26 +83,45 @@ def unit_of_work(engine: Engine | None = None) -> Iterator[Session]:
 
 
 def on_commit(session: Session, hook: Callable[[], None], *, key: Hashable | None = None) -> None:
-    """Run ``hook`` once the session's transaction commits (never if it rolls back).
+    """Run ``hook`` once the session's outermost transaction commits; never if it rolls back.
 
-    ``key`` deduplicates: several outbox rows written in one transaction kick the relay once.
+    A hook registered inside a savepoint is dropped when that savepoint rolls back (and kept
+    when it is released), as Django's ``on_commit`` does. ``key`` deduplicates: several outbox
+    rows written in one transaction kick the relay once.
     """
-    hooks: dict[object, Callable[[], None]] = session.info.setdefault(_HOOKS, {})
-    hooks.setdefault(key if key is not None else object(), hook)
+    innermost = session.get_nested_transaction() or session.get_transaction()
+    chain: list[SessionTransaction] = []
+    while innermost is not None:
+        chain.append(innermost)
+        innermost = innermost.parent
+    hooks: dict[Hashable, tuple[list[SessionTransaction], Callable[[], None]]] = \
+        session.info.setdefault(_HOOKS, {})
+    hooks.setdefault(key if key is not None else object(), (chain, hook))
 
 
 @event.listens_for(OrmSession, "after_commit")
 def _run_hooks(session: OrmSession) -> None:
-    for hook in session.info.pop(_HOOKS, {}).values():
+    if session.in_nested_transaction():
+        return  # a savepoint was released: its hooks wait for the outermost commit
+    for _, hook in session.info.pop(_HOOKS, {}).values():
         try:
             hook()
         except Exception:  # the change is committed: a failed kick falls back to the timers
             log.exception("on-commit hook %r failed (the commit stands)", hook)
 
 
-@event.listens_for(OrmSession, "after_rollback")
-def _drop_hooks(session: OrmSession) -> None:
-    session.info.pop(_HOOKS, None)
+@event.listens_for(OrmSession, "after_soft_rollback")
+def _drop_rolled_back(session: OrmSession, previous: SessionTransaction) -> None:
+    hooks = session.info.get(_HOOKS)
+    if hooks:
+        for key in [k for k, (chain, _) in hooks.items() if previous in chain]:
+            del hooks[key]
+
+
+@event.listens_for(OrmSession, "after_transaction_end")
+def _forget(session: OrmSession, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # closed without a commit: nothing may run later
+        session.info.pop(_HOOKS, None)
 
 
 def upsert(session: Session, table: Table, values: Mapping[str, Any], keys: list[str],

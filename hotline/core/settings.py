@@ -49,7 +49,8 @@ class Settings(BaseSettings):
     rework_escalation_count: int = Field(default=3, description="reworks that escalate supervision")
     scan_interval_seconds: int = Field(default=60, ge=1, description="SLA scan period")
     relay_interval_seconds: int = Field(
-        default=10, ge=1, description="outbox relay period (a commit that writes the outbox also kicks it)")
+        default=10, ge=0,
+        description="outbox relay period; 0 = no timer (the kick after each commit, and reconcile)")
     embedded_jobs: bool = Field(
         default=True, description="without Redis, run the periodic jobs on a timer in the server"
     )

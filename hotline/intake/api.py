@@ -13,9 +13,9 @@ from sqlmodel import col, select
 import routing
 from hotline.core.errors import Invalid
 from hotline.core.times import utcnow
+from hotline.intake.accuracy import routing_report
 from hotline.intake.advice import advise, catalogue_file, directory
 from hotline.intake.models import CatalogueVersion
-from hotline.intake.report import routing_report
 from hotline.intake.request_types import RequestType
 from hotline.units.deps import ActorDep, require_roles
 from hotline.units.models import Role

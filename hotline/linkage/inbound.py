@@ -164,7 +164,7 @@ def _apply_feedback(session: Session, peer_code: str, envelope: integrations.Env
     history.note(session, ticket, EventKind.peer_feedback, actor=None, now=now,
                  reason=getattr(p, "note", None) or getattr(p, "reason", None),
                  payload={"peer": peer_code, "kind": str(envelope.kind), "seq": p.seq,
-                          "link_status": link.status.value})
+                          "link_status": str(link.status)})
     if link.status == MatterStatus.rejected and before != MatterStatus.rejected:
         link.rejected_reason = getattr(p, "reason", None)
         if ticket.status == Status.emergency:

@@ -65,7 +65,7 @@ def mismatches(session: Session) -> list[dict[str, Any]]:
 def figures(session: Session) -> dict[str, dict[str, Any]]:
     """Joint figures per peer: transfers each way, acknowledgement latency, loops closed."""
     records = [integrations.LinkRecord(
-        peer=link.peer, direction=link.direction.value, sent_at=link.sent_at,
+        peer=link.peer, direction="out" if link.direction == Direction.out else "in", sent_at=link.sent_at,
         status=integrations.LinkStatus(link.status if link.status != MatterStatus.queued else "sent"),
         accepted_at=link.acked_at, closed_at=link.closed_at)
         for link in session.exec(select(LinkedMatter))]
@@ -94,7 +94,7 @@ def recent_links(session: Session, limit: int = 20) -> tuple[list[str], list[lis
         return local(value).strftime("%m-%d %H:%M") if value else "—"
 
     return LINK_COLUMNS, [
-        [number, link.peer, DIRECTION_LABELS[link.direction.value],
-         MATTER_LABELS[link.status.value], link.peer_ref or "—", when(link.sent_at),
+        [number, link.peer, DIRECTION_LABELS[str(link.direction)],
+         MATTER_LABELS[str(link.status)], link.peer_ref or "—", when(link.sent_at),
          when(link.acked_at), when(link.closed_at)]
         for link, number in rows]

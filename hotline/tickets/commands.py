@@ -197,9 +197,10 @@ def _perform(session: Session, actor: Actor, ticket: Ticket, transition: Transit
     ticket.status = after
     ticket.updated_at = now
     events = history.load(session, ticket.id)
-    event = history.event(ticket, seq=history.next_seq(session, ticket.id), kind=transition.action,
-                          actor=actor, now=now, from_status=before, to_status=after,
-                          reason=outcome.reason, payload=outcome.record)
+    # Numbered when written, after the receivers (one of them may append to this history too).
+    event = history.event(ticket, seq=0, kind=transition.action, actor=actor, now=now,
+                          from_status=before, to_status=after, reason=outcome.reason,
+                          payload=outcome.record)
     clocks = due_times.refresh(ticket, [*events, event], now)
     if outcome.after_clocks is not None:
         outcome.after_clocks(clocks)
@@ -208,6 +209,7 @@ def _perform(session: Session, actor: Actor, ticket: Ticket, transition: Transit
     _settle(session, ticket, transition, now)
     done = ActionDone(session, actor, ticket, transition, payload, event, clocks, now)
     action_done.send(done)
+    event.seq = history.next_seq(session, ticket.id)
     session.add(event)
     session.add(ticket)
     session.flush()

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from sqlmodel import Session, col, func, select
 
 import sla
-from hotline.core.errors import Invalid
+from hotline.core.errors import Conflict, Invalid
 from hotline.core.sla_setup import get_calendar, get_policy
 from hotline.core.times import as_utc
 from hotline.intake.learning import advice_for, mark_returned, record_dispatch
@@ -111,6 +111,17 @@ def handles(*models: type[P]) -> Callable[[Handler[P]], Handler[P]]:
 def _close_at_intake(t: Ticket, now: datetime, decision: dict[str, Any]) -> None:
     t.decision = decision
     t.closed_at = now
+
+
+T = TypeVar("T")
+
+
+def _required(found: T | None, what: str) -> T:
+    """A record the ticket's state promises (judge checked the state); its absence is a broken
+    invariant, answered as a conflict rather than a crash."""
+    if found is None:
+        raise Conflict(f"工单记录不完整：缺少{what}，请联系管理员", title="工单数据不一致")
+    return found
 
 
 def _future(value: datetime, now: datetime, what: str) -> datetime:
@@ -251,6 +262,8 @@ def return_(a: Act, p: Return) -> Outcome:
     # CQ §13(一): "逐级向上提交" — one step up the chain the ticket came down. The route always
     # starts at the hotline and ends at the holder, who (judge) is not the hotline.
     s, t = a.session, a.ticket
+    if len(t.route) < 2:
+        raise Conflict("无法确定退回的上级单位")
     from_unit, to_unit = t.route[-1], t.route[-2]
     t.route = t.route[:-1]
     t.holder_unit_id = to_unit
@@ -268,10 +281,9 @@ def return_(a: Act, p: Return) -> Outcome:
 def reject_return(a: Act, p: RejectReturn) -> Outcome:
     s, t = a.session, a.ticket
     # The return that brought the ticket to its holder (status "returned" guarantees one).
-    record = s.exec(select(ReturnRecord).where(ReturnRecord.ticket_id == t.id)
-                    .where(ReturnRecord.to_unit_id == t.holder_unit_id)
-                    .order_by(col(ReturnRecord.id).desc())).first()
-    assert record is not None, "status returned implies a return record"
+    record = _required(s.exec(select(ReturnRecord).where(ReturnRecord.ticket_id == t.id)
+                              .where(ReturnRecord.to_unit_id == t.holder_unit_id)
+                              .order_by(col(ReturnRecord.id).desc())).first(), "退单记录")
     record.improper = True
     record.judged_by_id = a.actor.id
     s.add(record)
@@ -287,8 +299,9 @@ def reject_return(a: Act, p: RejectReturn) -> Outcome:
 # ---------------------------------------------------------------------------------------------
 def _pending_extension(s: Session, t: Ticket) -> ExtensionRequest:
     """The open request (judge's guard made sure there is one)."""
-    return s.exec(select(ExtensionRequest).where(ExtensionRequest.ticket_id == t.id)
-                  .where(ExtensionRequest.status == ExtensionState.pending)).one()
+    return _required(s.exec(select(ExtensionRequest).where(ExtensionRequest.ticket_id == t.id)
+                            .where(ExtensionRequest.status == ExtensionState.pending)).first(),
+                     "待审批的延期申请")
 
 
 @handles(RequestExtension)
@@ -371,10 +384,8 @@ def visit(a: Act, p: Visit) -> Outcome:
 
 
 def _last_visit(s: Session, t: Ticket) -> ReturnVisit:
-    visit = s.exec(select(ReturnVisit).where(ReturnVisit.ticket_id == t.id)
-                   .order_by(col(ReturnVisit.round).desc())).first()
-    assert visit is not None, "status verifying implies a return visit"
-    return visit
+    return _required(s.exec(select(ReturnVisit).where(ReturnVisit.ticket_id == t.id)
+                             .order_by(col(ReturnVisit.round).desc())).first(), "回访记录")
 
 
 @handles(Rework)
@@ -431,10 +442,10 @@ def supervise(a: Act, p: Supervise) -> Outcome:
 
 @handles(AnswerSupervision)
 def answer_supervision(a: Act, p: AnswerSupervision) -> Outcome:
-    order = a.session.exec(select(SupervisionOrder).where(SupervisionOrder.ticket_id == a.ticket.id)
-                           .where(SupervisionOrder.status == OrderState.open)
-                           .order_by(col(SupervisionOrder.id))).first()
-    assert order is not None, "judge's guard: an open order exists"
+    order = _required(a.session.exec(
+        select(SupervisionOrder).where(SupervisionOrder.ticket_id == a.ticket.id)
+        .where(SupervisionOrder.status == OrderState.open).order_by(col(SupervisionOrder.id))
+    ).first(), "待答复的督办单")
     order.status, order.response, order.answered_at = OrderState.answered, p.content, a.now
     a.session.add(order)
     return Outcome(record={"order_id": order.id, "content": p.content})

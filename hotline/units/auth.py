@@ -19,7 +19,7 @@ class InvalidToken(Exception):
 
 def issue_token(user: User) -> str:
     s = get_settings()
-    claims = {"sub": str(user.id), "role": user.role.value, "unit": user.unit_id,
+    claims = {"sub": str(user.id), "role": str(user.role), "unit": user.unit_id,
               "exp": utcnow() + timedelta(minutes=s.token_minutes)}
     return jwt.encode(claims, s.secret_key, algorithm=ALGORITHM)
 

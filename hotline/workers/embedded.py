@@ -37,7 +37,7 @@ class EmbeddedScheduler:
         while not self._stop.is_set():
             now = time.monotonic()
             for i, (func, kwargs, interval) in enumerate(periodic()):
-                if now - last.get(i, -1e9) >= interval:
+                if interval and now - last.get(i, -1e9) >= interval:
                     last[i] = now
                     try:
                         func(**kwargs)

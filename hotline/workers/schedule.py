@@ -16,7 +16,7 @@ Periodic = tuple[Callable[..., object], dict[str, object], int]
 
 
 def periodic(settings: Settings | None = None) -> list[Periodic]:
-    """(job, kwargs, interval in seconds) of every periodic job."""
+    """(job, kwargs, interval in seconds) of every periodic job; an interval of 0 is off."""
     s = settings or get_settings()
     return [
         (jobs.sla_scan, {"full": False}, s.scan_interval_seconds),  # only tickets whose threshold passed
@@ -32,6 +32,8 @@ def periodic(settings: Settings | None = None) -> list[Periodic]:
 def build_scheduler(connection: Redis) -> CronScheduler:
     scheduler = CronScheduler(connection=connection, name="hotline-cron")
     for func, kwargs, interval in periodic():
+        if not interval:
+            continue
         name = func.__name__ + ("_full" if kwargs.get("full") else "")
         scheduler.register(func, queue_name=QUEUE, kwargs=kwargs, interval=interval,
                            job_timeout=600, name=name)

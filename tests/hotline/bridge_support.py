@@ -75,18 +75,14 @@ def running_bridge(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, *, peer: str
     thread.start()
     wait_for(lambda: server.started, what="12345 server")
     procs: list[subprocess.Popen[bytes]] = []
-    config = linkage_peers.peers()[peer]
-    mapping = tmp_path / f"mapping-{peer}.json"  # the peer's wire names for our fields, as configured
-    mapping.write_text(config.message_mapping.model_dump_json(), encoding="utf-8")
 
     def start_sim(step_delay_ms: int = 30) -> None:
+        # `hotline sim110` as an operator runs it: it reads the same peers configuration (this
+        # process's environment) and answers as `peer`.
         proc = subprocess.Popen(
-            [sys.executable, "-m", "integrations.simulator", "--port", str(sim_port),
-             "--code", peer,
-             "--callback-url", f"http://127.0.0.1:{app_port}/api/v1/integrations/{peer}/inbound",
-             # The simulator signs with what we verify, and verifies what we sign.
-             "--secret", config.verifying_secret(), "--peer-secret", config.signing_secret(),
-             "--step-delay-ms", str(step_delay_ms), "--seed", "7", "--mapping", str(mapping)],
+            [str(Path(sys.executable).with_name("hotline")), "sim110", "--port", str(sim_port),
+             "--peer", peer, "--hotline-url", f"http://127.0.0.1:{app_port}",
+             "--step-delay-ms", str(step_delay_ms), "--seed", "7"],
             cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         procs.append(proc)
 

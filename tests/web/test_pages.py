@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import statistics
 
 import pytest
@@ -103,6 +104,19 @@ def test_domain_errors_are_readable_pages(server: Server) -> None:
     r = agent.post("/console", data={"csrf_token": csrf_of(agent.get("/console").text),
                                      "caller_phone": "123", "content": "", "decision": "dispatch"})
     assert r.status_code == 422 and "来电号码" in r.text
+
+
+def test_console_assist_offers_the_suggested_units(server: Server) -> None:
+    """Routing's advice is a table of units with a lead/co choice each (role_<id> selects)."""
+    agent = login(server.url, "agent")
+    r = agent.get("/console/assist", params={
+        "caller_phone": "13812345678", "content": "楼下烧烤店每天晚上吵到凌晨两点，油烟也很大",
+        "address": "东城区东华街道桂花苑", "request_type": "投诉"})
+    assert r.status_code == 200
+    assert 'id="suggestion"' in r.text
+    choices = re.findall(r'<select name="role_(\d+)"', r.text)
+    assert choices, r.text
+    assert 'value="lead" selected' in r.text  # the suggested lead comes pre-chosen
 
 
 def test_home_is_the_role_workspace(server: Server) -> None:
