@@ -35,7 +35,8 @@ services:
 test: $(TSTAMP) services browser
 	$(BIN)/ruff check .
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -n 2 --dist loadgroup
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -m "not exclusive"
+	$(BIN)/python -m pytest -m exclusive
 
 ## browser: Debian's Chromium (and a CJK font for readable screenshots) for the page tests
 browser:

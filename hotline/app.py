@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from anyio import to_thread
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
@@ -29,6 +30,7 @@ from hotline.tickets import pages as tickets_pages
 from hotline.units import api as units_api
 from hotline.units import pages as units_pages
 from hotline.web import problems
+from hotline.web.admission import Admission
 from hotline.web.render import WEB
 from hotline.workers.embedded import EmbeddedScheduler, enabled
 
@@ -56,6 +58,10 @@ def create_app() -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Sync handlers run on this pool: never fewer threads than admitted requests (+ the
+        # dependency hops of each), so an admitted request always finds a thread.
+        threads = to_thread.current_default_thread_limiter()
+        threads.total_tokens = max(threads.total_tokens, 2 * settings.max_concurrent_requests)
         jobs = EmbeddedScheduler() if enabled() else None
         if jobs:
             jobs.start()
@@ -77,4 +83,6 @@ def create_app() -> FastAPI:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=str(WEB / "static")), name="static")
     app.add_api_route("/healthz", health, methods=["GET"], tags=["health"], summary="健康检查")
+    app.add_middleware(Admission, limit=settings.max_concurrent_requests,
+                       queue=settings.max_queued_requests, timeout=settings.queue_timeout_seconds)
     return app

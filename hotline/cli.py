@@ -34,6 +34,7 @@ def serve(
     host: Annotated[str | None, typer.Option(help="监听地址")] = None,
     port: Annotated[int | None, typer.Option(help="端口")] = None,
     reload: Annotated[bool, typer.Option(help="开发模式自动重载")] = False,
+    workers: Annotated[int | None, typer.Option(help="API 进程数（默认 HOTLINE_WEB_WORKERS）")] = None,
 ) -> None:
     """运行 Web 与 API 服务。"""
     import uvicorn
@@ -46,6 +47,7 @@ def serve(
     h, p = host or settings.host, port or settings.port
     typer.echo(f"12345 热线工单系统：http://{h}:{p}  （API 文档 /docs，健康检查 /healthz）")
     uvicorn.run("hotline.app:create_app", factory=True, host=h, port=p, reload=reload,
+                workers=None if reload else (workers or settings.web_workers),
                 log_level=settings.log_level)
 
 

@@ -1,16 +1,24 @@
-"""Engines, and the unit of work every command runs in (SQLite embedded, PostgreSQL deployed).
+"""Engines, and the unit of work every request, command and job runs in.
 
-One transaction per unit of work: committed when the work returns, rolled back on any error.
-Work that must happen only once the change is durable (kicking the 110 relay, for one) is
-registered with ``on_commit`` and runs after the commit; it never runs for a rolled-back
-transaction, and its failure is logged, never turned into an error for a change that is
-already committed.
+A unit of work holds one connection, taken from the pool once, and runs one transaction on it:
+committed when the work returns, rolled back on any error. Work that must happen only once the
+change is durable (kicking the 110 relay, for one) is registered with ``on_commit``.
+
+Reads and writes (docs/ARCHITECTURE.md, "Requests, threads, connections"): a *write* unit of
+work (a command, a job) begins ``BEGIN IMMEDIATE`` on SQLite, so writers queue for SQLite's one
+write lock at their start, never fail on a lock upgrade half way. A *read* unit of work (a GET)
+begins a plain deferred ``BEGIN``: with WAL it reads a snapshot and never takes the write lock.
+What a read still has to write — the access log of whoever saw a caller's number (CQ §22) — is
+queued with ``write_after_read`` and written in a short write transaction on the same connection
+right after the read, before the response is sent. PostgreSQL needs none of this (MVCC), and
+runs the same code.
 """
 
 from __future__ import annotations
 
 import logging
 import sqlite3
+import threading
 from collections.abc import Callable, Hashable, Iterator, Mapping
 from contextlib import contextmanager
 from functools import lru_cache
@@ -29,6 +37,10 @@ from hotline.core.settings import Settings, get_settings
 
 log = logging.getLogger("hotline.db")
 _HOOKS = "hotline.on_commit"
+_READ_ONLY = "hotline.read_only"
+_AFTER_READ = "hotline.after_read"
+_WRITE = "hotline_write"  # connection execution option read by the SQLite "begin" hook
+_HOLDS_WRITER = "hotline.holds_writer"
 
 
 def make_engine(settings: Settings) -> Engine:
@@ -50,19 +62,42 @@ def make_engine(settings: Settings) -> Engine:
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
 
+        writer = threading.Lock()
+
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Connection) -> None:
-            # BEGIN IMMEDIATE: a writer takes the lock before it reads, so two concurrent
-            # commands on one ticket serialise and the second sees the first's version (409)
-            # instead of failing with "database is locked" on upgrade from a read lock.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # A writer takes the write lock before it reads (BEGIN IMMEDIATE), so two commands on
+            # one ticket serialise and the second sees the first's version (409) instead of
+            # failing with "database is locked" on upgrade from a read lock. A reader begins
+            # deferred and, in WAL mode, never takes the lock at all. Writers of this process
+            # queue on a lock of ours first: handed over the moment it is free, where SQLite's
+            # busy handler would poll with growing sleeps (the embedded mode is one process).
+            if conn.get_execution_options().get(_WRITE, True):
+                writer.acquire()
+                conn.info[_HOLDS_WRITER] = True
+                try:
+                    conn.exec_driver_sql("BEGIN IMMEDIATE")
+                except BaseException:
+                    _release(conn)
+                    raise
+            else:
+                conn.exec_driver_sql("BEGIN")
+
+        def _release(conn: Connection) -> None:
+            if conn.info.pop(_HOLDS_WRITER, False):
+                writer.release()
+
+        event.listen(engine, "commit", _release)
+        event.listen(engine, "rollback", _release)
 
         return engine
     connect_args: dict[str, object] = {}
     if settings.database_schema:
         connect_args["options"] = f"-csearch_path={settings.database_schema}"
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20,
-                         connect_args=connect_args)
+    # The pool holds a connection for every request the server admits at once, plus the
+    # embedded jobs' (web.admission keeps admitted requests ≤ max_concurrent_requests).
+    return create_engine(url, pool_pre_ping=True, pool_size=settings.max_concurrent_requests,
+                         max_overflow=8, pool_timeout=30, connect_args=connect_args)
 
 
 @lru_cache
@@ -71,15 +106,43 @@ def get_engine() -> Engine:
 
 
 @contextmanager
-def unit_of_work(engine: Engine | None = None) -> Iterator[Session]:
-    """One unit of work: commit on success, roll back on any error, then the on-commit hooks."""
-    with Session(engine or get_engine(), expire_on_commit=False) as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+def unit_of_work(engine: Engine | None = None, *, write: bool = True) -> Iterator[Session]:
+    """One unit of work on one connection: commit on success, roll back on any error, then the
+    on-commit hooks. ``write=False`` for reads (see the module docstring)."""
+    with (engine or get_engine()).connect() as conn:
+        conn.execution_options(**{_WRITE: write})
+        with Session(bind=conn, expire_on_commit=False) as session:
+            session.info[_READ_ONLY] = not write
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+            _write_after_read(session, conn)
+
+
+def write_after_read(session: Session, write: Callable[[Session], None]) -> None:
+    """Write now in a write unit of work; in a read one, right after the read commits (same
+    connection, its own short write transaction, before the response is sent)."""
+    if session.info.get(_READ_ONLY):
+        session.info.setdefault(_AFTER_READ, []).append(write)
+    else:
+        write(session)
+
+
+def _write_after_read(session: Session, conn: Connection) -> None:
+    writes = session.info.pop(_AFTER_READ, [])
+    if not writes:
+        return
+    conn.execution_options(**{_WRITE: True})
+    try:
+        for write in writes:
+            write(session)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
 
 
 def on_commit(session: Session, hook: Callable[[], None], *, key: Hashable | None = None) -> None:

@@ -68,6 +68,14 @@ class Settings(BaseSettings):
         default=None, description="CSV dispatch catalogue (派单目录) used until an admin edits it"
     )
     content_max_chars: int = Field(default=4000, description="longest accepted request text")
+    web_workers: int = Field(default=1, ge=1, le=64, description="API processes of `hotline serve`")
+    max_concurrent_requests: int = Field(
+        default=16, ge=1, le=256,
+        description="requests one API process works on at once (each holds one DB connection)")
+    max_queued_requests: int = Field(
+        default=1000, ge=0, description="requests waiting beyond those; more are answered 503 at once")
+    queue_timeout_seconds: float = Field(
+        default=30.0, gt=0, description="a request waiting longer for its turn is answered 503")
     model_dir: Path = Field(default=Path("var/models"), description="classifier registry root")
     log_level: str = "info"
 

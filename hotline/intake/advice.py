@@ -18,6 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 import routing
@@ -147,10 +148,27 @@ def catalogue(session: Session) -> routing.Catalogue:
     return _catalogue_cache[latest]
 
 
+UnitRow = tuple[int, str, str, str, int | None]
+
+
+def _active_units(session: Session) -> tuple[UnitRow, ...]:
+    """(id, code, name, kind, parent id) of every active unit: one light query per advice."""
+    rows = session.execute(sa_select(col(Unit.id), col(Unit.code), col(Unit.name), col(Unit.kind),
+                                     col(Unit.parent_id)).where(col(Unit.active))
+                           .order_by(col(Unit.path))).all()
+    return tuple((uid, code, name, str(kind), parent) for uid, code, name, kind, parent in rows)
+
+
+@lru_cache(maxsize=8)
+def _directory(rows: tuple[UnitRow, ...], places: routing.Gazetteer) -> routing.UnitDirectory:
+    """Linking units to the gazetteer's places costs more than the query: done once per state of
+    the units table (the rows themselves are the key, so an edit is seen at once)."""
+    units = [routing.UnitInfo(uid, code, name, kind, parent) for uid, code, name, kind, parent in rows]
+    return routing.UnitDirectory(routing.link_territories(units, places))
+
+
 def directory(session: Session) -> routing.UnitDirectory:
-    units = [routing.UnitInfo(u.id, u.code, u.name, u.kind, u.parent_id)
-             for u in session.exec(select(Unit).where(col(Unit.active)).order_by(col(Unit.path)))]
-    return routing.UnitDirectory(routing.link_territories(units, gazetteer()))
+    return _directory(_active_units(session), gazetteer())
 
 
 @lru_cache
@@ -170,25 +188,34 @@ def category_model() -> TextClassifier | None:
 
 
 def reload() -> None:
-    for cached in (gazetteer, _default_catalogue, safety_detector, category_model):
+    for cached in (gazetteer, _default_catalogue, safety_detector, category_model, _directory,
+                   safety_input, _categories):
         cached.cache_clear()
     _catalogue_cache.clear()
 
 
+@lru_cache(maxsize=4096)
 def safety_input(text: str) -> routing.SafetyInput:
+    """The detector's verdict on a text. Cached: the console asks while the agent types, and the
+    dispatch that follows asks again about the same words."""
     f = safety_detector().check(text)
     return routing.SafetyInput(kind=f.kind, service=f.service, reason_code=f.reason_code,
                                referral=f.referral, triggers=tuple(f.triggers))
 
 
-def _resolve(session: Session, suggestion: routing.Suggestion
+@lru_cache(maxsize=4096)
+def _categories(text: str) -> tuple[tuple[str, float], ...]:
+    model = category_model()
+    if model is None:
+        return ()
+    return tuple((label, float(score)) for label, score in model.predict(text, k=3).top)
+
+
+def _resolve(ids: dict[str, int], suggestion: routing.Suggestion
              ) -> tuple[tuple[AdvisedUnit, ...], tuple[int, ...]]:
     """Routing names units by code; map every code to this database's id, once."""
     named = [*([suggestion.lead] if suggestion.lead else []), *suggestion.co_units,
              *([suggestion.handler] if suggestion.handler else []), *suggestion.candidates]
-    codes = sorted({u.code for u in named})
-    ids: dict[str, int] = dict(session.exec(select(Unit.code, Unit.id)
-                                            .where(col(Unit.code).in_(codes))).all()) if codes else {}
     out: dict[int, AdvisedUnit] = {}
     for u in named:
         uid = ids.get(u.code)
@@ -200,15 +227,13 @@ def _resolve(session: Session, suggestion: routing.Suggestion
 
 def advise(session: Session, text: str, address: str | None, request_type: str | None) -> Advice:
     model = category_model()
-    top: list[tuple[str, float]] = []
-    if model is not None:
-        prediction = model.predict(" ".join(filter(None, [text, address])), k=3)
-        top = [(label, float(score)) for label, score in prediction.top]
+    top = list(_categories(" ".join(filter(None, [text, address]))))
     safety = safety_input(text)
+    rows = _active_units(session)
     suggestion = routing.suggest(text, address, request_type, top, safety, gazetteer(),
-                                 catalogue(session), directory(session))
+                                 catalogue(session), _directory(rows, gazetteer()))
     version = model.metadata.get("version") if model is not None else None
-    units, ranked = _resolve(session, suggestion)
+    units, ranked = _resolve({code: uid for uid, code, *_ in rows}, suggestion)
     return Advice(suggestion=suggestion, safety=safety,
                   categories=tuple(CategoryScore(label, score) for label, score in top),
                   units=units, ranked_ids=ranked,

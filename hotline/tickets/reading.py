@@ -6,12 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import insert, or_
+from sqlalchemy import or_
 from sqlmodel import Session, col, func, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 import sla
-from hotline.core.columns import table_of
 from hotline.core.errors import Invalid, NotFound
 from hotline.core.sla_setup import get_calendar
 from hotline.core.times import SHANGHAI, local, utcnow
@@ -22,7 +21,6 @@ from hotline.tickets.due_times import CLOCK_LABELS
 from hotline.tickets.models import (
     AssignmentRole,
     ExtensionRequest,
-    PersonalDataAccess,
     ReturnRecord,
     ReturnVisit,
     SupervisionOrder,
@@ -138,7 +136,7 @@ def ticket_detail(
     ).all()
     merged_into = session.get(Ticket, ticket.merged_into_id) if ticket.merged_into_id else None
     if sees_contact(actor, ticket):
-        log_contact_access(session, actor, ticket, "view", now)
+        log_contact_access(session, actor, [ticket.id], "view", now)
     base = summary(ticket, actor, units, now)
     allowed = [t.action.value for t in allowed_actions(facts_for(session, actor, ticket, now))]
     return TicketDetail(
@@ -248,11 +246,7 @@ def list_tickets(
     units = UnitCache(session)
     items = [summary(t, actor, units, now) for t in rows]
     # CQ §22: every view of a caller's unmasked contact is traceable, in lists too.
-    shown = [t.id for t in rows if sees_contact(actor, t)]
-    if shown:
-        session.execute(insert(table_of(PersonalDataAccess)),
-                        [{"ticket_id": tid, "user_id": actor.id, "purpose": "list", "at": now}
-                         for tid in shown])
+    log_contact_access(session, actor, [t.id for t in rows if sees_contact(actor, t)], "list", now)
     return items, int(total)
 
 

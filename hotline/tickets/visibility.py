@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import exists
+from sqlalchemy import exists, insert
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
+from hotline.core.columns import table_of
+from hotline.core.db import write_after_read
 from hotline.tickets.models import PersonalDataAccess, Ticket, TicketUnit
 from hotline.units.actor import Actor
 from hotline.units.tree import subtree_unit_ids
@@ -67,7 +69,16 @@ def mask_name(name: str | None) -> str | None:
     return name[0] + "*" * (len(name) - 1 if len(name) > 1 else 1)
 
 
-def log_contact_access(
-    session: Session, actor: Actor, ticket: Ticket, purpose: str, now: datetime
-) -> None:
-    session.add(PersonalDataAccess(ticket_id=ticket.id, user_id=actor.id, purpose=purpose, at=now))
+def log_contact_access(session: Session, actor: Actor, ticket_ids: list[int], purpose: str,
+                       now: datetime) -> None:
+    """Trace that this actor was shown these tickets' callers (CQ §22). A read request writes it
+    right after its read, before the answer leaves (``core.db.write_after_read``)."""
+    if not ticket_ids:
+        return
+    rows = [{"ticket_id": tid, "user_id": actor.id, "purpose": purpose, "at": now}
+            for tid in ticket_ids]
+
+    def write(s: Session) -> None:
+        s.execute(insert(table_of(PersonalDataAccess)), rows)
+
+    write_after_read(session, write)

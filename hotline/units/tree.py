@@ -59,6 +59,7 @@ def hotline_unit(session: Session) -> Unit:
     return unit
 
 
+
 def is_ancestor(ancestor: Unit, unit: Unit, *, strict: bool = True) -> bool:
     if strict and ancestor.id == unit.id:
         return False

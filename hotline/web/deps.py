@@ -23,9 +23,13 @@ class LoginRequired(Exception):
     """No valid session on a page: ``WebRoute`` redirects to the login form."""
 
 
-def get_session() -> Iterator[Session]:
-    """One transaction per request: committed when the handler returns, rolled back on error."""
-    with unit_of_work() as session:
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One unit of work per request, on one connection: committed when the handler returns,
+    rolled back on error. GET/HEAD are reads (no write lock on SQLite); the rest write."""
+    with unit_of_work(write=request.method not in SAFE_METHODS) as session:
         yield session
 
 

@@ -4,13 +4,18 @@ rolled back (savepoints included), once per key, and a failing hook never undoes
 from __future__ import annotations
 
 import logging
+import shutil
+import threading
+import time
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from hotline.core.db import on_commit, unit_of_work
+from hotline.core.db import make_engine, on_commit, unit_of_work
+from hotline.core.settings import Settings
 
 
 def test_hooks_run_after_the_outermost_commit_only(engine: Engine) -> None:
@@ -68,3 +73,47 @@ def test_keyed_hooks_run_once_and_a_failing_hook_keeps_the_commit(
     with unit_of_work(engine) as session:
         assert session.execute(text("SELECT count(*) FROM hook_probe")).scalar_one() == 1
         session.execute(text("DROP TABLE hook_probe"))
+
+
+def test_on_sqlite_a_reader_never_waits_for_a_writer(sqlite_template: Path, tmp_path: Path) -> None:
+    """WAL and a deferred BEGIN for reads: while a writer holds the write lock, a read unit of
+    work reads its snapshot at once; the next writer waits for the first (serialised).
+    (PostgreSQL readers never wait: MVCC; this is the embedded database's discipline.)"""
+    path = tmp_path / "rw.db"
+    shutil.copy(sqlite_template, path)
+    engine = make_engine(Settings(database_url=f"sqlite:///{path}"))
+    with unit_of_work(engine) as setup:
+        setup.execute(text("CREATE TABLE IF NOT EXISTS rw_probe (x INTEGER)"))
+    writing, done = threading.Event(), threading.Event()
+
+    def writer() -> None:
+        with unit_of_work(engine) as session:
+            session.execute(text("INSERT INTO rw_probe VALUES (1)"))
+            writing.set()
+            done.wait(10)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    assert writing.wait(10)
+    started = time.monotonic()
+    with unit_of_work(engine, write=False) as session:
+        assert session.execute(text("SELECT count(*) FROM rw_probe")).scalar_one() == 0
+    assert time.monotonic() - started < 1.0  # did not wait for the writer's lock
+    second: list[float] = []
+
+    def second_writer() -> None:
+        t0 = time.monotonic()
+        with unit_of_work(engine) as session:
+            session.execute(text("INSERT INTO rw_probe VALUES (2)"))
+        second.append(time.monotonic() - t0)
+
+    other = threading.Thread(target=second_writer)
+    other.start()
+    other.join(0.5)
+    assert other.is_alive()  # queued behind the first writer, not failing with "locked"
+    done.set()
+    thread.join(10)
+    other.join(10)
+    with unit_of_work(engine, write=False) as session:
+        assert session.execute(text("SELECT count(*) FROM rw_probe")).scalar_one() == 2
+    engine.dispose()
