@@ -52,7 +52,7 @@ def serve(
 
 
 @db_app.command("upgrade")
-def db_upgrade(revision: Annotated[str, typer.Argument(help="目标版本")] = "head") -> None:
+def db_upgrade(revision: Annotated[str, typer.Argument(help="目标版本")] = "heads") -> None:
     """把数据库迁移到最新结构（Alembic）。"""
     from hotline.core.db import get_engine  # lazy: fast CLI start
     from hotline.core.migrate import upgrade  # lazy: fast CLI start
