@@ -3,9 +3,10 @@ units' figures, the 110 links, the charts."""
 
 from __future__ import annotations
 
+from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from hotline.core.ids import small_int
@@ -27,23 +28,47 @@ from hotline.web.render import WebRoute
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
+PAGE_SIZE = 25
+SHOW_ALL = 1000  # "显示全部" still has a ceiling: beyond it the export is the tool
+
+
+def _pager(total: int, page: int, size: int, params: dict[str, str]) -> dict[str, object]:
+    """Page links that keep the filters in the URL, so a supervisor can share or reload a view."""
+    pages = max(1, -(-total // size))
+
+    def link(n: int) -> str:
+        return "/board?" + urlencode({**params, "page": str(n)}) + "#attention"
+
+    return {"page": page, "pages": pages, "size": size, "total": total,
+            "first": (page - 1) * size + 1 if total else 0, "last": min(page * size, total),
+            "prev": link(page - 1) if page > 1 else None,
+            "next": link(page + 1) if page < pages else None,
+            "all": "/board?" + urlencode({**params, "all": "1"}) + "#attention",
+            "paged": "/board?" + urlencode(params) + "#attention",
+            "links": [(n, link(n)) for n in range(1, pages + 1)] if pages <= 12 else []}
+
 
 @router.get("/board")
 def board(request: Request, session: SessionDep, actor: PageActorDep, unit_id: str = "",
-          category: str = "", request_type: str = "", warning: str = "attention") -> Response:
+          category: str = "", request_type: str = "", warning: str = "attention", page: int = 1,
+          show_all: Annotated[str, Query(alias="all")] = "") -> Response:
     require_role(actor, {Role.supervisor, Role.admin})
     now = utcnow()
     warning = warning if warning in ("attention", "overdue", "at_risk") else "attention"
     flt = TicketFilter(unit_id=small_int(unit_id), category=category.strip() or None,
                        request_type=request_type if request_type in REQUEST_TYPES else None,
                        warning=warning)
-    data = board_service.board(session, actor, flt, now, 1, 40)
+    size = SHOW_ALL if show_all else PAGE_SIZE
+    page = 1 if show_all else max(1, min(page, 100_000))
+    data = board_service.board(session, actor, flt, now, page, size)
     params = {k: v for k, v in (("unit_id", unit_id), ("category", category),
                                 ("request_type", request_type), ("warning", warning)) if v}
+    pager = _pager(data["total"], page, size, params)
     month = local(now).strftime("%Y-%m")
     units_m, hotline_m = report_service.collect(session, month, None)
     ctx = {
         "items": data["items"], "total": data["total"], "counts": data["counts"][:12],
+        "pager": pager, "showing_all": bool(show_all),
         "filters": {"unit_id": unit_id, "category": category, "request_type": request_type,
                     "warning": warning},
         "export_qs": urlencode(params), "units": dispatchable_units(session),

@@ -153,3 +153,40 @@ def test_page_timings(server: Server, capsys: pytest.CaptureFixture[str]) -> Non
     (ARTIFACTS / "page-timings.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
     with capsys.disabled():
         print("\nserver-side page timings (demo data, SQLite):\n" + "\n".join(lines))
+
+
+def test_board_pager_reaches_every_overdue_ticket(server: Server) -> None:
+    """Issue 17: the overdue list used to stop silently at 40 (of 58 in the demo) in a scroll box.
+    Following 下一页 from the first page must list every overdue ticket exactly once, and
+    显示全部 must list the same set; the count is recomputed from the database, not taken from
+    the page."""
+    from hotline.core.times import utcnow
+
+    now = utcnow()
+    engine = make_engine(Settings(database_url=server.db_url))
+    try:
+        with Session(engine) as s:
+            expected = {t.number for t in s.exec(select(Ticket).where(
+                Ticket.next_due_at < now, Ticket.closed_at.is_(None)))}  # type: ignore[union-attr,operator]
+    finally:
+        engine.dispose()
+    assert len(expected) > 25, "the demo should have more overdue tickets than one page holds"
+    client = login(server.url, "supervisor")
+    seen: list[str] = []
+    url: str | None = "/board?warning=overdue"
+    pages = 0
+    while url:
+        html = client.get(url).text
+        pages += 1
+        table = html.split('id="attention"', 1)[1].split("</table>", 1)[0]
+        seen += re.findall(r'<a href="/t/([^"]+)">', table)
+        nxt = re.search(r'<a href="([^"]+)" rel="next">', html)
+        url = nxt.group(1).replace("&amp;", "&") if nxt else None
+        assert pages < 50
+    assert pages > 1
+    assert len(seen) == len(set(seen)), "a ticket appeared on two pages"
+    assert set(seen) == expected
+    everything = client.get("/board?warning=overdue&all=1").text
+    table = everything.split('id="attention"', 1)[1].split("</table>", 1)[0]
+    assert set(re.findall(r'<a href="/t/([^"]+)">', table)) == expected
+    assert f"共 {len(expected)} 件" in everything
