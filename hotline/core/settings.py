@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     demo_mode: bool = Field(default=True, description="seeded demo city, printed demo passwords")
     secret_key: str = Field(default=DEFAULT_SECRET, description="signs access tokens")
     token_minutes: int = Field(default=12 * 60, description="access token lifetime")
+    inbox_refresh_seconds: int = Field(
+        default=60, ge=2, le=3600, description="how often a unit's inbox page fetches new tickets"
+    )
     host: str = "127.0.0.1"
     port: int = 8000
     holiday_table: Path | None = Field(

@@ -9,6 +9,7 @@ hooks (an emergency hand-over kicking the 110 relay) included.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
@@ -17,13 +18,14 @@ from sqlmodel import Session
 
 from hotline.core.errors import DomainError, NotFound, TooManyRequests
 from hotline.core.ids import small_int
+from hotline.core.settings import get_settings
 from hotline.core.times import utcnow
 from hotline.intake.advice import advise
 from hotline.intake.request_types import REQUEST_TYPES
 from hotline.tickets import forms, queues
 from hotline.tickets.commands import apply, create_ticket, facts_for, visible_ticket
 from hotline.tickets.models import CHANNEL_LABELS, RATING_LABELS, STATUS_LABELS, Channel
-from hotline.tickets.payloads import NOT_ACCEPTED_LABELS
+from hotline.tickets.payloads import NOT_ACCEPTED_LABELS, Sign
 from hotline.tickets.reading import TicketFilter, list_tickets, public_progress, ticket_detail
 from hotline.tickets.schemas import TicketCreate
 from hotline.tickets.visibility import can_see
@@ -113,12 +115,54 @@ def console_submit(request: Request, session: SessionDep, actor: PageActorDep,
 # ---------------------------------------------------------------------------------------------
 # Unit inbox, search, visits
 # ---------------------------------------------------------------------------------------------
-@router.get("/inbox")
-def inbox(request: Request, session: SessionDep, actor: PageActorDep, tab: str = "sign") -> Response:
+def _inbox_ctx(session: Session, actor: Actor, tab: str) -> dict[str, Any]:
     tab = tab if tab in dict(queues.INBOX_TABS) else "sign"
     counts, items = queues.inbox(session, actor, tab, utcnow())
-    return render(request, "inbox.html", actor, {"tabs": queues.INBOX_TABS, "tab": tab,
-                                                 "counts": counts, "items": items})
+    return {"tabs": queues.INBOX_TABS, "tab": tab, "counts": counts, "items": items,
+            "refresh": get_settings().inbox_refresh_seconds}
+
+
+@router.get("/inbox")
+def inbox(request: Request, session: SessionDep, actor: PageActorDep, tab: str = "sign",
+          signed: int = 0, failed: str = "") -> Response:
+    ctx = _inbox_ctx(session, actor, tab)
+    if signed > 0:
+        ctx["notice"] = f"已签收 {signed} 件工单"
+    if failed:
+        ctx["problem"] = f"以下工单未能签收（可能已被他人签收或已改派），请刷新后重试：{failed[:400]}"
+    return render(request, "inbox.html", actor, ctx)
+
+
+@router.get("/inbox/rows")
+def inbox_rows(request: Request, session: SessionDep, actor: PageActorDep,
+               tab: str = "sign") -> Response:
+    """The inbox's live part alone: the page fetches it on a timer, so a ticket dispatched after
+    the page was opened shows up without a reload (and the tab title shows what waits)."""
+    return render(request, "_inbox.html", actor, _inbox_ctx(session, actor, tab))
+
+
+BATCH_LIMIT = 200
+
+
+@router.post("/inbox/sign")
+def inbox_sign(request: Request, session: SessionDep, actor: PageActorDep,
+               form: FormDep) -> Response:
+    """批量签收: each ticket signs in a savepoint of its own, so one that was meanwhile signed or
+    re-dispatched is reported by number and the rest still sign."""
+    numbers = list(dict.fromkeys(v.strip() for v in form.getlist("t") if isinstance(v, str)))
+    numbers = [n for n in numbers if n][:BATCH_LIMIT]
+    if not numbers:
+        return RedirectResponse("/inbox?tab=sign&failed=" + quote("未选择工单"), status_code=303)
+    signed, failed = 0, []
+    for number in numbers:
+        try:
+            with session.begin_nested():
+                apply(session, actor, visible_ticket(session, actor, number), Sign())
+            signed += 1
+        except DomainError:
+            failed.append(number)
+    query = urlencode({"tab": "sign", "signed": signed, "failed": "、".join(failed)})
+    return RedirectResponse(f"/inbox?{query}", status_code=303)
 
 
 @router.get("/search")

@@ -59,7 +59,7 @@ def seeded_db(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -
 def server(seeded_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     port = _free_port()
     env = {**os.environ, "HOTLINE_DATABASE_URL": seeded_db, "HOTLINE_EMBEDDED_JOBS": "false",
-           "HOTLINE_DEMO_MODE": "true"}
+           "HOTLINE_DEMO_MODE": "true", "HOTLINE_INBOX_REFRESH_SECONDS": "2"}
     env.pop("HOTLINE_DATABASE_SCHEMA", None)
     log = (tmp_path_factory.mktemp("web-log") / "uvicorn.log").open("w")
     proc = subprocess.Popen(
@@ -67,7 +67,7 @@ def server(seeded_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
          "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
         env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120  # generous: the machine may be busy (a start, not a timing)
     while True:
         try:
             if httpx.get(url + "/healthz", timeout=1).status_code == 200:
@@ -103,3 +103,20 @@ def login(base: str, username: str) -> httpx.Client:
     r = client.post("/login", data={"username": username, "password": "demo", "csrf_token": token})
     assert r.status_code == 303, r.text
     return client
+
+
+CHROMIUM = os.environ.get("HOTLINE_CHROMIUM", "/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"Chromium not found at {CHROMIUM}: run `make browser`")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield b
+        b.close()

@@ -27,3 +27,47 @@
     }
   });
 })();
+
+// Queues: sortable headers (click a header; the column's data-sort value or its text), the
+// select-all box of 批量签收, and the tab title that shows how many tickets wait to be signed.
+(function () {
+  "use strict";
+  function key(cell) { return cell ? (cell.getAttribute("data-sort") || cell.textContent.trim()) : ""; }
+  document.addEventListener("click", function (e) {
+    var btn = e.target.closest && e.target.closest("table.sortable th button.sort");
+    if (!btn) { return; }
+    var th = btn.closest("th"), table = th.closest("table"), body = table.tBodies[0];
+    var index = Array.prototype.indexOf.call(th.parentNode.children, th);
+    var ascending = th.getAttribute("aria-sort") !== "ascending";
+    Array.prototype.forEach.call(th.parentNode.children, function (h) {
+      if (h.hasAttribute("aria-sort")) { h.setAttribute("aria-sort", "none"); }
+    });
+    th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
+    var rows = Array.prototype.slice.call(body.rows).filter(function (r) { return r.cells.length > 1; });
+    rows.sort(function (a, b) {
+      var x = key(a.cells[index]), y = key(b.cells[index]);
+      return (ascending ? 1 : -1) * x.localeCompare(y, "zh-CN", {numeric: true});
+    });
+    rows.forEach(function (r) { body.appendChild(r); });
+  });
+  document.addEventListener("change", function (e) {
+    if (e.target.id !== "pick-all") { return; }
+    var form = e.target.form;
+    Array.prototype.forEach.call(form.querySelectorAll("input[name=t]"), function (box) {
+      box.checked = e.target.checked;
+    });
+  });
+  function retitle() {
+    var live = document.getElementById("inbox-live");
+    if (!live) { return; }
+    var waiting = parseInt(live.getAttribute("data-waiting") || "0", 10);
+    document.title = (waiting ? "(" + waiting + ") " : "") + document.title.replace(/^\(\d+\) /, "");
+  }
+  // A refresh would replace the table under the handler's hand: not while boxes are ticked.
+  document.addEventListener("htmx:beforeRequest", function (e) {
+    var live = document.getElementById("inbox-live");
+    if (live && e.target === live && live.querySelector("input[name=t]:checked")) { e.preventDefault(); }
+  });
+  document.addEventListener("htmx:afterSwap", retitle);
+  document.addEventListener("htmx:load", retitle);
+})();
