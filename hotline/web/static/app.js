@@ -71,3 +71,55 @@
   document.addEventListener("htmx:afterSwap", retitle);
   document.addEventListener("htmx:load", retitle);
 })();
+
+// The agent console when the safety check fires (CQ §10): the hand-over to the named service
+// becomes the main action and takes Alt+S, that service and 特急 are chosen, no unit is; a
+// dispatch anyway asks for confirmation and a reason. When the verdict goes away, it all reverts.
+(function () {
+  "use strict";
+  function apply() {
+    var form = document.getElementById("intake");
+    if (!form) { return; }
+    var verdict = document.getElementById("emergency-verdict");
+    var dispatch = document.getElementById("btn-dispatch");
+    var handover = document.getElementById("btn-handover");
+    var override = document.getElementById("override");
+    var hint = document.getElementById("primary-hint");
+    var primary = form.querySelectorAll("button[data-primary]");
+    Array.prototype.forEach.call(primary, function (b) { b.removeAttribute("data-primary"); });
+    if (verdict && handover) {
+      var service = verdict.getAttribute("data-service") || "110";
+      handover.setAttribute("data-primary", "");
+      if (dispatch) { dispatch.classList.remove("primary"); dispatch.querySelector("kbd") && (dispatch.querySelector("kbd").hidden = true); }
+      var svc = document.getElementById("service"); if (svc) { svc.value = service; }
+      var urgency = document.getElementById("urgency"); if (urgency) { urgency.value = "very_urgent"; }
+      var lead = document.getElementById("lead_unit_id"); if (lead) { lead.value = ""; }
+      if (override) { override.hidden = false; }
+      if (hint) { hint.textContent = "Alt+S 移交 " + service; }
+      form.setAttribute("data-emergency", service);
+    } else {
+      if (dispatch) { dispatch.setAttribute("data-primary", ""); dispatch.classList.add("primary"); dispatch.querySelector("kbd") && (dispatch.querySelector("kbd").hidden = false); }
+      if (override) { override.hidden = true; }
+      if (hint) { hint.textContent = "Alt+S 派发"; }
+      form.removeAttribute("data-emergency");
+    }
+  }
+  document.addEventListener("htmx:afterSwap", function (e) { if (e.target.id === "assist") { apply(); } });
+  document.addEventListener("DOMContentLoaded", apply);
+  // 派发 while the verdict stands: a reason and an explicit confirmation, or nothing happens.
+  document.addEventListener("submit", function (e) {
+    var form = e.target;
+    if (form.id !== "intake" || !form.hasAttribute("data-emergency")) { return; }
+    var submitter = e.submitter;
+    if (!submitter || submitter.value !== "dispatch") { return; }
+    var reason = document.getElementById("override_reason");
+    if (!reason || !reason.value.trim()) {
+      e.preventDefault();
+      if (reason) { reason.focus(); reason.setCustomValidity("应急事项派发须填写理由"); reason.reportValidity(); reason.setCustomValidity(""); }
+      return;
+    }
+    if (!window.confirm("该来电被识别为应急事项（" + form.getAttribute("data-emergency") + "）。确定不移交而作为工单派发？")) {
+      e.preventDefault();
+    }
+  }, true);
+})();
