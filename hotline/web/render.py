@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Coroutine
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -38,14 +38,26 @@ def dt(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return local(value).strftime(fmt) if value else "—"
 
 
-def countdown(due: datetime | None, warning: str) -> str:
-    """'剩余 2 个工作日' / '已超期 1 个工作日' for list rows (working days from the calendar)."""
+def countdown(due: datetime | None, warning: str, now: datetime | None = None) -> str:
+    """A list row's time left: working days while a day or more remains, hours (or minutes) in
+    the last 24 hours, so a ticket due at 04:19 and one due at 23:59 tomorrow no longer both read
+    "剩余 1 个工作日"; overdue likewise, in hours until a whole working day has passed."""
     if due is None:
         return "—"
-    cal, today, day = get_calendar(), local(utcnow()).date(), local(due).date()
-    if warning == "overdue":
-        return f"已超期 {max(cal.working_days_between(day, today), 0)} 个工作日"
+    now = now or utcnow()
+    cal, today, day = get_calendar(), local(now).date(), local(due).date()
+    if warning == "overdue" or due <= now:
+        days = max(cal.working_days_between(day, today), 0)
+        return f"已超期 {days} 个工作日" if days else f"已超期 {_span(now - due)}"
+    left = due - now
+    if left < timedelta(hours=24):
+        return f"剩余 {_span(left)}"
     return f"剩余 {max(cal.working_days_between(today, day), 0)} 个工作日"
+
+
+def _span(delta: timedelta) -> str:
+    minutes = max(int(delta.total_seconds() // 60), 1)
+    return f"{minutes // 60} 小时" if minutes >= 60 else f"{minutes} 分钟"
 
 
 templates.env.filters["dt"] = dt
