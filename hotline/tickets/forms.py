@@ -29,6 +29,7 @@ from hotline.tickets.payloads import (
 )
 from hotline.tickets.schemas import IntakeChoice
 from hotline.tickets.workflow import Transition
+from hotline.web.messages import zh_message
 
 LABELS: dict[str, str] = {
     "answer": "解答内容", "kb_entries": "引用知识库条目（逗号分隔）", "target": "转接对象",
@@ -176,11 +177,8 @@ def error_text(exc: ValidationError) -> str:
     for e in exc.errors()[:5]:
         loc = ".".join(str(p) for p in e.get("loc", ()))
         label = LABELS.get(loc, loc)
-        msg = str(e.get("msg", ""))
-        if e.get("type") == "missing":
-            msg = "必填"
-        elif e.get("type") == "string_too_short":
-            msg = "不能为空"
+        field_name = str(e.get("loc", ("",))[-1]) if e.get("loc") else ""
+        msg = zh_message(dict(e), CHOICE_LABELS.get(field_name))
         parts.append(f"{label}：{msg}" if label else msg)
     return "；".join(parts)
 
