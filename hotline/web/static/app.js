@@ -104,7 +104,16 @@
       form.removeAttribute("data-emergency");
     }
   }
-  document.addEventListener("htmx:afterSwap", function (e) { if (e.target.id === "assist") { apply(); } });
+  // The panel is re-drawn on every pause in typing; a screen reader hears only what changed:
+  // the emergency verdict appearing or going away (the panel itself is not a live region).
+  var announced = "";
+  function announce() {
+    var status = document.getElementById("assist-status");
+    var verdict = document.getElementById("emergency-verdict");
+    var now = verdict ? "应急事项：立即转 " + (verdict.getAttribute("data-service") || "110") : "";
+    if (status && now !== announced) { status.textContent = now || "已无应急提示"; announced = now; }
+  }
+  document.addEventListener("htmx:afterSwap", function (e) { if (e.target.id === "assist") { apply(); announce(); } });
   document.addEventListener("DOMContentLoaded", apply);
   // 派发 while the verdict stands: a reason and an explicit confirmation, or nothing happens.
   document.addEventListener("submit", function (e) {
@@ -122,4 +131,17 @@
       e.preventDefault();
     }
   }, true);
+})();
+
+// Firefox opens accesskeys with Alt+Shift: the on-screen hints say so there.
+(function () {
+  "use strict";
+  if (navigator.userAgent.indexOf("Firefox") < 0) { return; }
+  function fix() {
+    Array.prototype.forEach.call(document.querySelectorAll("kbd"), function (k) {
+      if (/^Alt\+(?!Shift)/.test(k.textContent)) { k.textContent = k.textContent.replace(/^Alt\+/, "Alt+Shift+"); }
+    });
+  }
+  document.addEventListener("DOMContentLoaded", fix);
+  document.addEventListener("htmx:afterSwap", fix);
 })();
