@@ -46,6 +46,10 @@ CHOICE_LABELS: dict[str, dict[str, str]] = {
     "reason_code": NOT_ACCEPTED_LABELS, "rating": RATING_LABELS,
     "service": {"110": "110 报警", "119": "119 火警", "120": "120 急救", "122": "122 交通事故"},
 }
+#: Boxes the person ticks to state a fact; the form never ticks them in advance.
+ATTESTATIONS = {"contacted_caller", "caller_consent", "caller_connected", "resolved"}
+#: Reasons that must say something (a page form asks for at least this many characters).
+MIN_REASON = {"return": 5, "reject_return": 5, "request_extension": 5, "deny_extension": 5}
 #: Fields left out of the page forms (the API still accepts them).
 HIDDEN = {"action", "version", "due_at", "legal_basis", "category"}
 
@@ -102,7 +106,9 @@ def widgets_for(model: type[BaseModel], unit_choices: dict[str, list[tuple[str, 
             out.append(Widget(name, label, kind, required, default, unit_choices[name], help_text))
             continue
         if inner is bool:
-            out.append(Widget(name, label, "checkbox", False, default, help=help_text))
+            # an attestation ("已联系来电人") is the handler's statement: never ticked for them
+            start = False if name in ATTESTATIONS else default
+            out.append(Widget(name, label, "checkbox", False, start, help=help_text))
         elif isinstance(inner, type) and issubclass(inner, Enum):
             labels = CHOICE_LABELS.get(name, {})
             out.append(Widget(name, label, "select", required, default,

@@ -41,7 +41,7 @@ from hotline.web.render import WARN_LABELS, WebRoute, dt, templates
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 templates.env.globals.update(STATUS_LABELS=STATUS_LABELS, RATING_LABELS=RATING_LABELS,
-                             CHANNEL_LABELS=CHANNEL_LABELS)
+                             CHANNEL_LABELS=CHANNEL_LABELS, min_reason=forms.MIN_REASON)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -124,8 +124,10 @@ def _inbox_ctx(session: Session, actor: Actor, tab: str) -> dict[str, Any]:
 
 @router.get("/inbox")
 def inbox(request: Request, session: SessionDep, actor: PageActorDep, tab: str = "sign",
-          signed: int = 0, failed: str = "") -> Response:
+          signed: int = 0, failed: str = "", done: str = "", t: str = "") -> Response:
     ctx = _inbox_ctx(session, actor, tab)
+    if done in BY_ACTION:  # e.g. after 退单 the unit no longer sees the ticket: say it went
+        ctx["notice"] = f"工单 {t[:20]} 已{BY_ACTION[done].label}" if t else f"已{BY_ACTION[done].label}"
     if signed > 0:
         ctx["notice"] = f"已签收 {signed} 件工单"
     if failed:

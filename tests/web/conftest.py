@@ -19,7 +19,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, select
+
+from hotline.core.db import make_engine
+from hotline.core.settings import Settings
+from hotline.units.models import Unit
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
@@ -120,3 +124,27 @@ def browser() -> Iterator[object]:
         b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
         yield b
         b.close()
+
+
+def _unit_id(server: Server, code: str) -> int:
+    engine = make_engine(Settings(database_url=server.db_url))
+    try:
+        with Session(engine) as s:
+            unit = s.exec(select(Unit).where(Unit.code == code)).one()
+            assert unit.id is not None
+            return unit.id
+    finally:
+        engine.dispose()
+
+
+def dispatch_new(server: Server, unit_code: str, content: str) -> str:
+    """A call registered and dispatched to ``unit_code`` by the agent, through the API."""
+    with httpx.Client(base_url=server.url, timeout=20) as api:
+        token = api.post("/api/v1/auth/token", data={"username": "agent", "password": "demo"})
+        headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
+        r = api.post("/api/v1/tickets", headers=headers, json={
+            "caller_phone": "13700001111", "request_type": "投诉", "content": content,
+            "address": "东城区东华街道桂花苑小区5栋",
+            "decision": {"action": "dispatch", "lead_unit_id": _unit_id(server, unit_code)}})
+        assert r.status_code == 201, r.text
+        return str(r.json()["number"])

@@ -5,28 +5,15 @@ what (address, category), not the handler's own unit."""
 
 from __future__ import annotations
 
-import httpx
 import pytest
 from sqlmodel import Session, select
 
 from hotline.core.db import make_engine
 from hotline.core.settings import Settings
 from hotline.tickets.models import Ticket
-from hotline.units.models import Unit
-from tests.web.conftest import Server, csrf_of, login
+from tests.web.conftest import Server, csrf_of, dispatch_new, login
 
 pytestmark = pytest.mark.xdist_group("web")
-
-
-def _unit_id(server: Server, code: str) -> int:
-    engine = make_engine(Settings(database_url=server.db_url))
-    try:
-        with Session(engine) as s:
-            unit = s.exec(select(Unit).where(Unit.code == code)).one()
-            assert unit.id is not None
-            return unit.id
-    finally:
-        engine.dispose()
 
 
 def _status(server: Server, number: str) -> str:
@@ -38,22 +25,9 @@ def _status(server: Server, number: str) -> str:
         engine.dispose()
 
 
-def _dispatch_new(server: Server, unit_code: str, content: str) -> str:
-    """A call registered and dispatched to ``unit_code`` by the agent, through the API."""
-    with httpx.Client(base_url=server.url, timeout=20) as api:
-        token = api.post("/api/v1/auth/token", data={"username": "agent", "password": "demo"})
-        headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
-        r = api.post("/api/v1/tickets", headers=headers, json={
-            "caller_phone": "13700001111", "request_type": "投诉", "content": content,
-            "address": "东城区东华街道桂花苑小区5栋",
-            "decision": {"action": "dispatch", "lead_unit_id": _unit_id(server, unit_code)}})
-        assert r.status_code == 201, r.text
-        return str(r.json()["number"])
-
-
 def test_batch_sign_signs_the_ticked_and_names_the_rest(server: Server) -> None:
-    first = _dispatch_new(server, "DC-DH", "桂花苑小区5栋门口下水道堵塞，污水漫到人行道上")
-    second = _dispatch_new(server, "DC-DH", "桂花苑小区5栋楼道灯坏了一个月，晚上上下楼很危险")
+    first = dispatch_new(server, "DC-DH", "桂花苑小区5栋门口下水道堵塞，污水漫到人行道上")
+    second = dispatch_new(server, "DC-DH", "桂花苑小区5栋楼道灯坏了一个月，晚上上下楼很危险")
     handler = login(server.url, "donghua")
     page = handler.get("/inbox?tab=sign").text
     assert f'name="t" value="{first}"' in page and f'name="t" value="{second}"' in page
@@ -72,7 +46,7 @@ def test_batch_sign_signs_the_ticked_and_names_the_rest(server: Server) -> None:
 
 
 def test_batch_sign_needs_a_choice_and_stays_in_scope(server: Server) -> None:
-    foreign = _dispatch_new(server, "ZJW", "东华街道桂花苑小区旁在建工地夜间施工，噪声很大")
+    foreign = dispatch_new(server, "ZJW", "东华街道桂花苑小区旁在建工地夜间施工，噪声很大")
     handler = login(server.url, "donghua")
     token = csrf_of(handler.get("/inbox").text)
     r = handler.post("/inbox/sign", data={"csrf_token": token})
@@ -98,7 +72,7 @@ def test_inbox_picks_up_a_new_ticket_without_reload(server: Server, browser: obj
     page.press("input[name=password]", "Enter")
     page.wait_for_url("**/inbox*")
     page.goto("/inbox?tab=sign")
-    number = _dispatch_new(server, "DC-DH", "桂花苑小区5栋电梯按键失灵，老人上下楼不方便")
+    number = dispatch_new(server, "DC-DH", "桂花苑小区5栋电梯按键失灵，老人上下楼不方便")
     row = page.locator("#inbox-live tbody tr", has_text=number)
     expect(row).to_be_visible(timeout=30_000)  # the test server refreshes every 2 s
     waiting = int(page.locator("#inbox-live").get_attribute("data-waiting") or "0")

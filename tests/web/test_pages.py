@@ -12,7 +12,7 @@ from hotline.core.db import make_engine
 from hotline.core.settings import Settings
 from hotline.tickets.models import Ticket
 from hotline.units.models import Unit
-from tests.web.conftest import ARTIFACTS, Server, csrf_of, login
+from tests.web.conftest import ARTIFACTS, Server, csrf_of, dispatch_new, login
 
 pytestmark = pytest.mark.xdist_group("web")
 
@@ -190,3 +190,27 @@ def test_board_pager_reaches_every_overdue_ticket(server: Server) -> None:
     table = everything.split('id="attention"', 1)[1].split("</table>", 1)[0]
     assert set(re.findall(r'<a href="/t/([^"]+)">', table)) == expected
     assert f"共 {len(expected)} 件" in everything
+
+
+def test_handler_forms_ask_for_explicit_choices(server: Server) -> None:
+    """Issue 17, point 5: forwarding names no community until the handler picks one, the
+    "已联系来电人" attestation starts unticked, a return asks for a real reason and a
+    confirmation, and the unit hears that its return went through."""
+    number = dispatch_new(server, "DC-DH", "桂花苑小区6栋楼顶防水层破损，下雨天顶楼住户家里漏水")
+    sign = login(server.url, "donghua")
+    r = sign.post(f"/t/{number}/act/sign", data={"csrf_token": csrf_of(sign.get(f"/t/{number}").text)})
+    assert r.status_code == 303
+    client = login(server.url, "donghua")  # a street: it forwards to its communities
+    html = client.get(f"/t/{number}").text
+    forward = html.split('id="act-forward"', 1)[1].split("</form>", 1)[0]
+    assert '<option value="" selected>请选择</option>' in forward
+    reply = html.split('id="act-reply"', 1)[1].split("</form>", 1)[0]
+    assert re.search(r'<input type="checkbox" name="contacted_caller"\s*>', reply), reply
+    back = html.split('id="act-return"', 1)[1].split("</form>", 1)[0]
+    assert 'minlength="5"' in back
+    assert 'data-confirm="确定要退单吗' in html.split('id="act-return"', 1)[0].rsplit("<form", 1)[1]
+    r = client.post(f"/t/{number}/act/return", data={"csrf_token": csrf_of(html),
+                                                     "reason": "不属于本单位职责范围，请重新派发"})
+    assert r.status_code == 303
+    done = client.get(r.headers["location"]).text
+    assert f"工单 {number} 已退单" in done

@@ -145,3 +145,10 @@
   document.addEventListener("DOMContentLoaded", fix);
   document.addEventListener("htmx:afterSwap", fix);
 })();
+
+// Actions that ask for care (退单, 重办, 合并…) are confirmed before they are sent.
+document.addEventListener("submit", function (e) {
+  "use strict";
+  var message = e.target.getAttribute && e.target.getAttribute("data-confirm");
+  if (message && !window.confirm(message)) { e.preventDefault(); }
+}, true);
