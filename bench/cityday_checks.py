@@ -237,11 +237,12 @@ def check_110(sim: str, log: Iterable[dict[str, Any]], engine: Engine) -> tuple[
                       "from_110_acknowledged": len(delivered), "from_110_stored": sum(inbound.values())}
 
 
-def count_5xx(statuses: dict[str, dict[str, int]]) -> dict[str, int]:
-    """5xx answers of our API per endpoint (the simulator's own answers are not ours)."""
+def count_5xx(statuses: dict[str, dict[str, int]], only_500: bool = False) -> dict[str, int]:
+    """5xx answers of our API per endpoint (the simulator's own answers are not ours); with
+    ``only_500`` the crashes alone, not the designed 503 + Retry-After."""
     out = {}
     for name, per in statuses.items():
-        n = sum(c for code, c in per.items() if int(code) >= 500)
+        n = sum(c for code, c in per.items() if (int(code) == 500 if only_500 else int(code) >= 500))
         if n and "sim110" not in name:
             out[name] = n
     return out

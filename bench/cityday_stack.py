@@ -219,6 +219,7 @@ class Stack:
             if name in self.procs:
                 self.procs[name].end()
         self.pg.stop("fast")
+        shutil.rmtree(self.pg.dir, ignore_errors=True)
 
 
 def _cmdline(pid: int) -> str:
