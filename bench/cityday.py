@@ -139,10 +139,12 @@ class Injector:
         s = self.stack
         rec = FaultRecord(name, time.monotonic() - self.t0, 0.0)
         held0 = time.monotonic()
+        killed: int | None = None
         if name == "api":  # SIGKILL one API process (a uvicorn worker); uvicorn starts another
             kids = s.api_children()
             if kids:
-                os.kill(self.rng.choice(kids), signal.SIGKILL)
+                killed = self.rng.choice(kids)
+                os.kill(killed, signal.SIGKILL)
             else:
                 s.procs["api"].kill()
         elif name == "worker":  # SIGKILL the RQ worker; compose (here: supervise) restarts it
@@ -162,8 +164,14 @@ class Injector:
             time.sleep(300 * self.scale)
             httpx.post(s.sim_url + "/control/mode", json={}, timeout=10)
         rec.held_s = time.monotonic() - held0
+        healing0 = time.monotonic()
         try:
-            rec.healed_s = self.probe(timeout=180)
+            if killed is not None:  # healed means all API processes again, not one left over
+                workers = int(s.env["HOTLINE_WEB_WORKERS"])
+                wait_for(lambda: killed not in s.api_children() and len(s.api_children()) >= workers,
+                         180, "uvicorn to replace the killed API process")
+            self.probe(timeout=180)
+            rec.healed_s = time.monotonic() - healing0
         except TimeoutError as exc:
             rec.error = str(exc)
         self.records.append(rec)
