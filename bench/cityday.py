@@ -250,6 +250,7 @@ def run_day(*, requests: int, minutes: float, users: int, faults: list[str] | No
     out.mkdir(parents=True, exist_ok=True)
     result = DayResult()
     engine = None
+    load: subprocess.Popen[bytes] | None = None
     try:
         injector = Injector(stack, out / "log.jsonl", fault_scale, seed)
         t0 = time.monotonic()
@@ -300,6 +301,9 @@ def run_day(*, requests: int, minutes: float, users: int, faults: list[str] | No
             "restarts": {n: p.restarts for n, p in stack.procs.items()},
         }
     finally:
+        if load is not None and load.poll() is None:
+            load.kill()
+            load.wait(timeout=30)
         if engine is not None:
             engine.dispose()
         stack.close()
