@@ -169,13 +169,15 @@ def main() -> None:
     p.add_argument("--n", type=int, default=200)
     p.add_argument("--workers", type=int, default=1)
     p.add_argument("--redis", default="", help="HOTLINE_REDIS_URL of the server (production layout)")
+    p.add_argument("--timeout", type=float, default=60.0,
+                   help="client time-out, s (above HOTLINE_QUEUE_TIMEOUT_SECONDS to see the server's answer)")
     args = p.parse_args()
     env, lead = prepare(args.db)
     env["HOTLINE_REDIS_URL"] = args.redis
     extra = ["--workers", str(args.workers)] if args.workers > 1 else []
     with serve(env, extra) as url:
         t0 = time.monotonic()
-        writes, reads = burst(url, args.n, lead)
+        writes, reads = burst(url, args.n, lead, timeout=args.timeout)
         elapsed = time.monotonic() - t0
     numbers = [b["number"] for b in writes.bodies]
     print(f"burst of {args.n} on {args.db}, {args.workers} API process(es): {elapsed:.1f} s in all; "

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hotline.core.errors import DomainError
@@ -59,6 +60,19 @@ def install(app: FastAPI) -> None:
         detail = "；".join(f"{e['field'] or '请求'}: {e['message']}" for e in errors[:5])
         return problem(422, "validation-error", "提交的内容不符合要求", detail, request.url.path,
                        errors=errors)
+
+    @app.exception_handler(OperationalError)
+    async def _database_unavailable(request: Request, exc: OperationalError) -> JSONResponse:
+        # The database is restarting or unreachable (or a transaction lost a serialisation race):
+        # a transient condition, so the honest answer is "try again shortly", not a crash. A
+        # connection lost during COMMIT leaves the outcome unknown; the detail says so, and a
+        # retried command carries its version, so it cannot apply twice (409 if it did apply).
+        # Measured in bench/cityday.py's PostgreSQL restart: the API heals within seconds.
+        response = problem(503, "database-unavailable", "数据库暂时不可用，请稍后重试",
+                           "数据库连接中断或正在重启，本次操作结果未确认：请稍后查看工单后重试",
+                           request.url.path)
+        response.headers["Retry-After"] = "5"
+        return response
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
