@@ -29,7 +29,7 @@ PAYLOADS = {
     "category": "+SUM(1,2)",
     "unit": "@SUM(1+1)*cmd|' /C calc'!A0",
 }
-OTHER = ["-2+3+cmd|' /C calc'!A0", "\t=1+1", "＝1+1", " =1+1"]
+OTHER = ["-2+3+cmd|' /C calc'!A0", "＝1+1", "=1+1\n=2+2"]
 THEN = datetime(2026, 11, 2, 10, 0, tzinfo=SHANGHAI)
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=SHANGHAI)
 
