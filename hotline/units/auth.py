@@ -58,6 +58,9 @@ def claims_of(token: str) -> TokenClaims:
                             options={"require": ["exp", "sub", "ver"]})
     except (jwt.PyJWTError, ValueError, TypeError) as exc:
         raise InvalidToken(str(exc)) from exc
-    if isinstance(claims.get("ver"), bool):
-        raise InvalidToken("ver is not a number")
+    latest = utcnow().timestamp() + get_settings().token_minutes * 60 + 60
+    if not claims["exp"] <= latest:  # we never issue a longer life: not a token of ours
+        raise InvalidToken("exp beyond the configured lifetime")
+    if type(claims["ver"]) is not int:  # we issue a JSON number; not a string, not a bool
+        raise InvalidToken("ver is not an integer")
     return TokenClaims(_bounded(claims["sub"], "sub", 1), _bounded(claims["ver"], "ver", 0))
