@@ -31,6 +31,8 @@ from hotline.units import api as units_api
 from hotline.units import pages as units_pages
 from hotline.web import problems
 from hotline.web.admission import Admission
+from hotline.web.bodylimit import BodyLimit
+from hotline.web.controlchars import RefuseControlChars
 from hotline.web.render import WEB
 from hotline.workers.embedded import EmbeddedScheduler, enabled
 
@@ -83,6 +85,9 @@ def create_app() -> FastAPI:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=str(WEB / "static")), name="static")
     app.add_api_route("/healthz", health, methods=["GET"], tags=["health"], summary="健康检查")
+    app.add_middleware(RefuseControlChars)  # innermost: reads a body only once admitted
     app.add_middleware(Admission, limit=settings.max_concurrent_requests,
                        queue=settings.max_queued_requests, timeout=settings.queue_timeout_seconds)
+    # Outermost: an oversized body is refused before it is read, queued or authenticated.
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     return app

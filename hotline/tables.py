@@ -18,9 +18,9 @@ from hotline.tickets.models import (
     TicketEvent,
     TicketUnit,
 )
-from hotline.units.models import Unit, User
+from hotline.units.models import LoginAudit, Unit, User
 
 TABLES = (CatalogueVersion, DispatchRecord, InboxMessage, LinkedMatter, OutboxMessage,
           Notification, AnomalyAlert, Escalation, UnitDailyStat, ExtensionRequest,
           PersonalDataAccess, ReturnRecord, ReturnVisit, SupervisionOrder, Ticket, TicketCounter,
-          TicketEvent, TicketUnit, Unit, User)
+          TicketEvent, TicketUnit, Unit, User, LoginAudit)

@@ -195,9 +195,11 @@ def redis_url(redis_db: int) -> Iterator[str]:
 @pytest.fixture(autouse=True)
 def _fresh_rate_limits() -> None:
     """The public lookup limiter is per process: start every test with a clean slate."""
+    from hotline.web.loginlimit import login_limiter
     from hotline.web.ratelimit import limiter
 
     limiter.reset()
+    login_limiter.reset()
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -71,6 +71,15 @@ class Settings(BaseSettings):
         default=None, description="CSV dispatch catalogue (派单目录) used until an admin edits it"
     )
     content_max_chars: int = Field(default=4000, description="longest accepted request text")
+    deadline_horizon_days: int = Field(
+        default=366, ge=1, le=3650, description="a deadline a person sets lies at most this far ahead")
+    login_failures_per_user: int = Field(
+        default=5, ge=1, description="wrong passwords per window before an account's sign-in pauses")
+    login_failures_per_client: int = Field(
+        default=20, ge=1, description="wrong passwords per window before a client address is refused")
+    login_window_seconds: int = Field(default=900, ge=1, description="the sign-in limits' window")
+    max_body_bytes: int = Field(
+        default=1_048_576, ge=1024, description="larger request bodies are refused with 413 unread")
     web_workers: int = Field(default=1, ge=1, le=64, description="API processes of `hotline serve`")
     max_concurrent_requests: int = Field(
         default=16, ge=1, le=256,

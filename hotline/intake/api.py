@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query
@@ -12,7 +11,7 @@ from sqlmodel import col, select
 
 import routing
 from hotline.core.errors import Invalid
-from hotline.core.times import utcnow
+from hotline.core.times import BoundedDatetime, utcnow
 from hotline.intake.accuracy import routing_report
 from hotline.intake.advice import advise, catalogue_file, directory
 from hotline.intake.models import CatalogueVersion
@@ -71,7 +70,7 @@ def put_catalogue(session: SessionDep, actor: ActorDep,
 
 @router.get("/routing/report", dependencies=[require_roles(Role.supervisor, Role.admin)],
             summary="派单准确率（top-1/top-3）与各单位退单（误派）情况")
-def report(session: SessionDep, start: datetime, end: datetime) -> dict[str, Any]:
+def report(session: SessionDep, start: BoundedDatetime, end: BoundedDatetime) -> dict[str, Any]:
     if start.tzinfo is None or end.tzinfo is None:
         raise Invalid("时间须带时区", title="时间格式不正确")
     return routing_report(session, start, end).to_dict()

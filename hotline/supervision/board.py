@@ -6,7 +6,6 @@ Scope comes from the actor: supervisors see the city, a unit manager sees their 
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -24,6 +23,7 @@ from hotline.tickets.models import STATUS_LABELS, OrderState, SupervisionOrder, 
 from hotline.tickets.reading import TicketFilter, filtered, list_tickets, urgency_order
 from hotline.units.actor import Actor
 from hotline.units.models import Unit
+from hotline.web import exports
 
 EXPORT_LIMIT = 50_000
 
@@ -85,20 +85,17 @@ def export_rows(session: Session, actor: Actor, flt: TicketFilter, now: datetime
 
 
 def to_csv(rows: list[list[Any]]) -> bytes:
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow(HEADERS)
-    writer.writerows(rows)
-    return buf.getvalue().encode("utf-8-sig")  # BOM: Excel opens Chinese CSV correctly
+    """Callers' words become cells: none may start a formula (``hotline.web.exports``)."""
+    return exports.to_csv(HEADERS, rows)
 
 
 def to_xlsx(rows: list[list[Any]], title: str = "督办清单") -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = title
-    ws.append(HEADERS)
+    exports.append_row(ws, HEADERS)
     for row in rows:
-        ws.append(row)
+        exports.append_row(ws, row)  # text stays text: no caller's "=…" becomes a formula
     ws.freeze_panes = "A2"
     for column, width in zip("ABCDEFGHIJK", (18, 12, 12, 10, 8, 22, 22, 17, 17, 60, 30), strict=True):
         ws.column_dimensions[column].width = width

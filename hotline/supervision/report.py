@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from hotline.core.times import SHANGHAI
 from hotline.supervision.metrics import HotlineMetrics, UnitMetrics, hotline_metrics, unit_metrics
+from hotline.web import exports
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "web" / "templates"
 COLUMNS: list[tuple[str, str, str]] = [
@@ -51,10 +52,10 @@ def to_xlsx(month: str, units: list[UnitMetrics], hotline: HotlineMetrics) -> by
     wb = Workbook()
     ws = wb.active
     ws.title = f"{month} 单位考评"
-    ws.append([label for _, label, _ in COLUMNS])
+    exports.append_row(ws, [label for _, label, _ in COLUMNS])
     for m in units:
         d = m.to_dict()
-        ws.append([d[key] for key, _, _ in COLUMNS])
+        exports.append_row(ws, [d[key] for key, _, _ in COLUMNS])  # unit names stay text
     for row in ws.iter_rows(min_row=2):
         for cell, (_, _, kind) in zip(row, COLUMNS, strict=True):
             if kind == "pct" and isinstance(cell.value, float):

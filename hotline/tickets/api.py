@@ -3,14 +3,13 @@ public progress lookup (CQ §11)."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Header, Query, Request, Response, status
 
 from hotline.core.errors import Invalid, NotFound
 from hotline.core.ids import DbIdQuery
-from hotline.core.times import utcnow
+from hotline.core.times import BoundedDatetime, utcnow
 from hotline.tickets.commands import apply, create_ticket, facts_for, visible_ticket
 from hotline.tickets.models import Status
 from hotline.tickets.payloads import ActionPayload
@@ -60,8 +59,8 @@ def search(
     request_type: RequestType | None = None,
     category: Annotated[str | None, Query(max_length=200)] = None,
     q: Annotated[str | None, Query(max_length=100, description="内容、地址、编号")] = None,
-    created_from: datetime | None = None,
-    created_to: datetime | None = None,
+    created_from: BoundedDatetime | None = None,
+    created_to: BoundedDatetime | None = None,
     page: Annotated[int, Query(ge=1, le=100000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> TicketPage:

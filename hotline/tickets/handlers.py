@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlmodel import Session, col, func, select
 
 import sla
 from hotline.core.errors import Conflict, Invalid
+from hotline.core.settings import get_settings
 from hotline.core.sla_setup import get_calendar, get_policy
 from hotline.core.times import as_utc
 from hotline.intake.learning import advice_for, mark_returned, record_dispatch
@@ -125,9 +126,14 @@ def _required(found: T | None, what: str) -> T:
 
 
 def _future(value: datetime, now: datetime, what: str) -> datetime:
+    """A deadline a person named: after now, and within the configured horizon (a deadline
+    years away is a typo or an attack, and near year 9999 the working-day arithmetic overflows)."""
     due = as_utc(value)
     if due <= now:
         raise Invalid(f"{what}必须晚于当前时间", title="时限不正确")
+    horizon = get_settings().deadline_horizon_days
+    if due > now + timedelta(days=horizon):
+        raise Invalid(f"{what}不能晚于 {horizon} 天之后", title="时限不正确")
     return due
 
 
@@ -307,7 +313,7 @@ def _pending_extension(s: Session, t: Ticket) -> ExtensionRequest:
 @handles(RequestExtension)
 def request_extension(a: Act, p: RequestExtension) -> Outcome:
     t = a.ticket
-    requested = as_utc(p.due_at) if p.due_at is not None else None
+    requested = _future(p.due_at, a.now, "申请的新时限") if p.due_at is not None else None
     if requested is not None and t.close_due_at is not None and requested <= t.close_due_at:
         raise Invalid("申请的新时限必须晚于当前办理时限", title="延期时限不正确")
     req = ExtensionRequest(ticket_id=t.id, unit_id=a.actor.unit.id, requested_by_id=a.actor.id,

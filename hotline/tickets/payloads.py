@@ -9,9 +9,10 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from hotline.core.ids import DbId
+from hotline.core.times import BoundedDatetime
 from hotline.tickets.actions import Action
 from hotline.tickets.models import Rating
 
@@ -93,7 +94,7 @@ class Dispatch(Payload):
     )
     co_unit_ids: list[DbId] = Field(default_factory=list, max_length=20)
     category: str | None = Field(default=None, max_length=200)
-    due_at: AwareDatetime | None = Field(default=None, description="交办时另有时限 (CQ §13(二))，带时区")
+    due_at: BoundedDatetime | None = Field(default=None, description="交办时另有时限 (CQ §13(二))，带时区")
     due_working_days: int | None = Field(default=None, ge=1, le=120)
     legal_basis: str | None = Field(default=None, max_length=64, description="法定时限名称")
     note: str | None = Field(default=None, max_length=2000)
@@ -133,7 +134,7 @@ class RequestExtension(Payload):
     action: Literal[Action.request_extension] = Action.request_extension
     reason: Text
     add_working_days: int | None = Field(default=None, ge=1, le=60)
-    due_at: AwareDatetime | None = None
+    due_at: BoundedDatetime | None = None
 
     @model_validator(mode="after")
     def _exactly_one(self) -> RequestExtension:
@@ -177,7 +178,7 @@ class Rework(Payload):
     action: Literal[Action.rework] = Action.rework
     reason: Text = Field(description="核实后确有疏漏或未落实事项 (CQ §14)")
     due_working_days: int | None = Field(default=None, ge=1, le=60)
-    due_at: AwareDatetime | None = None
+    due_at: BoundedDatetime | None = None
 
 
 class ExplainClose(Payload):

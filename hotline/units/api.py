@@ -5,19 +5,19 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi.responses import JSONResponse
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel, ConfigDict, Field
 
-from hotline.core.errors import Unauthorized
 from hotline.core.ids import DbId, DbIdPath
 from hotline.units import tree as unit_service
 from hotline.units import users as user_service
-from hotline.units.auth import issue_token
 from hotline.units.deps import ActorDep, require_roles
-from hotline.units.models import ROLE_LABELS, Role, UnitKind
-from hotline.units.users import authenticate
+from hotline.units.models import ROLE_LABELS, LoginOutcome, Role, UnitKind
+from hotline.units.signin import client_of, sign_in, sign_out
 from hotline.web.deps import SessionDep
+from hotline.web.problems import problem
 
 router = APIRouter(tags=["admin"])
 auth_router = APIRouter(tags=["auth"])
@@ -139,12 +139,27 @@ class Me(BaseModel):
     unit_kind: str
 
 
-@auth_router.post("/auth/token", response_model=Token, summary="登录，取得访问令牌")
-def login(session: SessionDep, form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> Token:
-    user = authenticate(session, form.username, form.password)
-    if user is None:
-        raise Unauthorized("用户名或密码不正确", title="登录失败")
-    return Token(access_token=issue_token(user))
+@auth_router.post("/auth/token", response_model=Token, summary="登录，取得访问令牌",
+                  responses={401: {"description": "用户名或密码不正确"},
+                             429: {"description": "登录失败次数过多，暂时拒绝"}})
+def login(session: SessionDep, request: Request,
+          form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> Token | JSONResponse:
+    # Refusals are returned, not raised: the unit of work then commits their audit row.
+    result = sign_in(session, form.username, form.password,
+                     client_of(request.client.host if request.client else None))
+    if result.outcome is LoginOutcome.refused:
+        return problem(429, "too-many-requests", "登录尝试过多", result.refusal or "",
+                       request.url.path)
+    if result.token is None:
+        return problem(401, "unauthorized", "登录失败", "用户名或密码不正确", request.url.path)
+    return Token(access_token=result.token)
+
+
+@auth_router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT, summary="退出登录",
+                  description="使该用户此前签发的所有令牌立即失效（所有设备）。")
+def logout(session: SessionDep, request: Request, actor: ActorDep) -> Response:
+    sign_out(session, actor.user, client_of(request.client.host if request.client else None))
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @auth_router.get("/me", response_model=Me, summary="当前用户")

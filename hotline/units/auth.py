@@ -1,11 +1,19 @@
-"""Access tokens: what a login hands out (the API's bearer token, the pages' cookie)."""
+"""Access tokens: what a login hands out (the API's bearer token, the pages' cookie).
+
+A token names its user (``sub``), the user's token version (``ver``) and its expiry (``exp``,
+required: a token without one is refused). The version is what makes a token revocable before it
+expires (issue 15 §5): sign-out, a new password, a new role or unit and deactivation bump the
+user's ``token_version``, and every token issued before stops working at the next request.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 import jwt
 
+from hotline.core.ids import MAX_ID
 from hotline.core.settings import get_settings
 from hotline.core.times import utcnow
 from hotline.units.models import User
@@ -14,20 +22,45 @@ ALGORITHM = "HS256"
 
 
 class InvalidToken(Exception):
-    """Not a token we issued, expired, or malformed."""
+    """Not a token we issued, expired, revoked or malformed."""
+
+
+@dataclass(frozen=True)
+class TokenClaims:
+    user_id: int
+    version: int
 
 
 def issue_token(user: User) -> str:
     s = get_settings()
-    claims = {"sub": str(user.id), "role": str(user.role), "unit": user.unit_id,
-              "exp": utcnow() + timedelta(minutes=s.token_minutes)}
+    now = utcnow()
+    claims = {"sub": str(user.id), "ver": user.token_version, "role": str(user.role),
+              "unit": user.unit_id, "exp": now + timedelta(minutes=s.token_minutes)}
     return jwt.encode(claims, s.secret_key, algorithm=ALGORITHM)
 
 
-def user_id_of(token: str) -> int:
-    """The user a token was issued to; ``InvalidToken`` otherwise."""
+def _bounded(value: object, what: str, low: int) -> int:
+    """A claim that must be a small integer: a validly signed token with a 40-digit ``sub`` was
+    a 500 (the database's integer overflowed); now it is just not a token of ours."""
+    text = str(value)
+    if not text.isascii() or not text.isdecimal() or len(text) > 10:
+        raise InvalidToken(f"{what} is not a small integer")
+    number = int(text)
+    if not low <= number <= MAX_ID:
+        raise InvalidToken(f"{what} out of range")
+    return number
+
+
+def claims_of(token: str) -> TokenClaims:
+    """The user and version a token was issued to; ``InvalidToken`` otherwise."""
     try:
-        claims = jwt.decode(token, get_settings().secret_key, algorithms=[ALGORITHM])
-        return int(claims["sub"])
-    except (jwt.PyJWTError, KeyError, ValueError, TypeError) as exc:
+        claims = jwt.decode(token, get_settings().secret_key, algorithms=[ALGORITHM],
+                            options={"require": ["exp", "sub", "ver"]})
+    except (jwt.PyJWTError, ValueError, TypeError) as exc:
         raise InvalidToken(str(exc)) from exc
+    latest = utcnow().timestamp() + get_settings().token_minutes * 60 + 60
+    if not claims["exp"] <= latest:  # we never issue a longer life: not a token of ours
+        raise InvalidToken("exp beyond the configured lifetime")
+    if type(claims["ver"]) is not int:  # we issue a JSON number; not a string, not a bool
+        raise InvalidToken("ver is not an integer")
+    return TokenClaims(_bounded(claims["sub"], "sub", 1), _bounded(claims["ver"], "ver", 0))

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from hotline.core.errors import Forbidden, Unauthorized
 from hotline.units.actor import Actor
-from hotline.units.auth import InvalidToken, user_id_of
+from hotline.units.auth import InvalidToken, claims_of
 from hotline.units.models import Role, Unit, User
 from hotline.web.csrf import SESSION_COOKIE, header_matches
 from hotline.web.deps import LoginRequired, SessionDep
@@ -25,13 +25,13 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 def _load(session: Session, token: str) -> Actor | None:
     try:
-        user_id = user_id_of(token)
+        claims = claims_of(token)
     except InvalidToken:
         return None
     row = session.exec(select(User, Unit).join(Unit, col(Unit.id) == col(User.unit_id))
-                       .where(User.id == user_id)).first()
-    if row is None or not row[0].active:
-        return None
+                       .where(User.id == claims.user_id)).first()
+    if row is None or not row[0].active or row[0].token_version != claims.version:
+        return None  # unknown, deactivated, or a token revoked by sign-out or a change
     return Actor(user=row[0], unit=row[1])
 
 

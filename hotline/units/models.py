@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, String
+from sqlalchemy import Column, Integer, String
 from sqlmodel import Field, SQLModel
 
 from hotline.core.columns import EnumText, UTCDateTime
@@ -73,3 +73,29 @@ class User(SQLModel, table=True):
     password_hash: str = Field(max_length=255)
     active: bool = True
     created_at: datetime = Field(sa_type=UTCDateTime)
+    # Every token carries the version it was issued under; sign-out, a new password, a new role
+    # or unit, or deactivation bump it, and older tokens stop working at once (issue 15 §5).
+    token_version: int = Field(
+        default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+
+
+class LoginOutcome(StrEnum):
+    succeeded = "succeeded"
+    failed = "failed"  # wrong password, unknown or deactivated account (not told apart to them)
+    refused = "refused"  # too many failures: the limiter refused before checking
+    signed_out = "signed_out"
+
+
+class LoginAudit(SQLModel, table=True):
+    """Every sign-in attempt and sign-out: who tried which account from where, and how it went.
+    Written in the request's own transaction, which commits for refusals too (they are answers,
+    not errors)."""
+
+    __tablename__ = "login_audit"
+
+    id: int = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_type=UTCDateTime, index=True)
+    username: str = Field(max_length=64, index=True)
+    user_id: int | None = Field(default=None, foreign_key="users.id", index=True)
+    client: str = Field(max_length=64)
+    outcome: LoginOutcome = Field(sa_column=Column(EnumText(LoginOutcome, 16), nullable=False))

@@ -11,9 +11,9 @@ from fastapi.responses import RedirectResponse, Response
 
 from hotline.core.settings import get_settings
 from hotline.core.sla_setup import calendar_health
-from hotline.units.auth import issue_token
-from hotline.units.deps import PageActorDep
-from hotline.units.users import authenticate
+from hotline.units.deps import MaybeActorDep, PageActorDep
+from hotline.units.models import LoginOutcome
+from hotline.units.signin import SignIn, client_of, sign_in, sign_out
 from hotline.units.workspace import home_for
 from hotline.web.csrf import (
     CSRF_COOKIE,
@@ -56,14 +56,19 @@ def login_form(request: Request, next: str | None = None) -> Response:
 @router.post("/login")
 def login(request: Request, session: SessionDep, form: FormDep) -> Response:
     username, password = str(form.get("username", "")), str(form.get("password", ""))
-    user = authenticate(session, username, password) if username and password else None
-    if user is None:
+    result = (sign_in(session, username, password,
+                      client_of(request.client.host if request.client else None))
+              if username and password else SignIn(LoginOutcome.failed))
+    user, token = result.user, result.token
+    if user is None or token is None:
+        refused = result.outcome is LoginOutcome.refused
         return templates.TemplateResponse(
             request, "login.html",
             {"actor": None, "nav": [], "csrf": expected_csrf(request) or "",
-             "next": _safe_next(str(form.get("next", ""))) or "", "error": "用户名或密码不正确",
-             "demo": get_settings().demo_mode, "username": username}, status_code=401)
-    token = issue_token(user)
+             "next": _safe_next(str(form.get("next", ""))) or "",
+             "error": result.refusal if refused else "用户名或密码不正确",
+             "demo": get_settings().demo_mode, "username": username[:64]},
+            status_code=429 if refused else 401)
     target = _safe_next(str(form.get("next", ""))) or "/app"
     response = RedirectResponse(target, status_code=303)
     max_age = get_settings().token_minutes * 60
@@ -75,7 +80,9 @@ def login(request: Request, session: SessionDep, form: FormDep) -> Response:
 
 
 @router.post("/logout")
-def logout(request: Request) -> Response:
+def logout(request: Request, session: SessionDep, actor: MaybeActorDep) -> Response:
+    if actor is not None:  # the cookie's token, and every other of this user, stops working
+        sign_out(session, actor.user, client_of(request.client.host if request.client else None))
     response = RedirectResponse("/login", status_code=303)
     for name in (SESSION_COOKIE, CSRF_COOKIE):
         response.delete_cookie(name, path="/")

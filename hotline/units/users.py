@@ -23,7 +23,18 @@ def hash_password(password: str) -> str:
 
 
 def verify_password(password: str, hashed: str) -> bool:
-    return _hasher().verify(password, hashed)
+    try:
+        return _hasher().verify(password, hashed)
+    except Exception:  # an unusable stored hash ("!" of the system identities) matches nothing
+        return False
+
+
+@lru_cache
+def _dummy_hash() -> str:
+    """A hash no password is checked against for real: an unknown or deactivated account is
+    verified against it, so it costs the same argon2 time as a real one and the answer's timing
+    does not tell which usernames exist (issue 15 §4: 5 ms unknown vs 179 ms known)."""
+    return hash_password("hotline-dummy-password-never-matches")
 
 
 HOTLINE_ROLES = {"agent", "supervisor", "admin"}
@@ -58,11 +69,25 @@ def create_user(
     return user
 
 
-def authenticate(session: Session, username: str, password: str) -> User | None:
-    user = session.exec(select(User).where(User.username == username)).first()
-    if user is None or not user.active or not verify_password(password, user.password_hash):
+def find_user(session: Session, username: str) -> User | None:
+    if not 0 < len(username) <= 64:
         return None
-    return user
+    return session.exec(select(User).where(User.username == username)).first()
+
+
+def authenticate(session: Session, username: str, password: str) -> User | None:
+    """The active user with this password, or None. Exactly one argon2 verification either way."""
+    user = find_user(session, username)
+    usable = user is not None and user.active
+    hashed = user.password_hash if user is not None and usable else _dummy_hash()
+    matches = verify_password(password, hashed)
+    return user if usable and matches else None
+
+
+def revoke_tokens(session: Session, user: User) -> None:
+    """Every token issued to this user so far stops working (``hotline.units.auth``)."""
+    user.token_version = (user.token_version or 0) + 1
+    session.add(user)
 
 
 def get_user(session: Session, user_id: int) -> User:
@@ -76,6 +101,10 @@ def update_user(session: Session, user: User, *, full_name: str | None = None,
                 role: Role | None = None, unit_id: int | None = None, active: bool | None = None,
                 password: str | None = None) -> User:
     check_role_unit(role or user.role, get_unit(session, unit_id or user.unit_id))
+    # A new password, role or unit, or deactivation, ends every session issued before it.
+    if (password or (role is not None and role != user.role)
+            or (unit_id is not None and unit_id != user.unit_id) or active is False):
+        revoke_tokens(session, user)
     if password:
         user.password_hash = hash_password(password)
     if full_name is not None:
