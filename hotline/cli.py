@@ -45,10 +45,13 @@ def serve(
     except InsecureSettingsError as exc:
         _fail(str(exc))
     h, p = host or settings.host, port or settings.port
-    typer.echo(f"12345 热线工单系统：http://{h}:{p}  （API 文档 /docs，健康检查 /healthz）")
+    typer.echo(f"12345 热线工单系统：http://{h}:{p}  （健康检查 /healthz"
+                + ("，API 文档 /docs" if settings.api_docs_enabled else "") + "）")
     uvicorn.run("hotline.app:create_app", factory=True, host=h, port=p, reload=reload,
                 workers=None if reload else (workers or settings.web_workers),
-                log_level=settings.log_level)
+                log_level=settings.log_level,
+                # X-Forwarded-* are read by hotline.web.security from HOTLINE_TRUSTED_PROXIES only.
+                proxy_headers=False)
 
 
 @db_app.command("upgrade")

@@ -118,9 +118,10 @@ def progress(
     session: SessionDep, request: Request, number: str,
     phone_last4: Annotated[str, Query(pattern=r"^\d{4}$", description="来电手机号后四位")],
 ) -> PublicProgress:
-    limiter.check(request.client.host if request.client else "?", number)
+    client = request.client.host if request.client else "?"
+    limiter.check(client, number)
     try:
         return public_progress(session, number, phone_last4)
     except NotFound:
-        limiter.failed(number)
+        limiter.failed(client, number)
         raise

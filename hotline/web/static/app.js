@@ -27,3 +27,9 @@
     }
   });
 })();
+
+// "Back" links (the error page): the CSP allows no javascript: URLs, so the link says data-back.
+document.addEventListener("click", function (e) {
+  var link = e.target && e.target.closest ? e.target.closest("a[data-back]") : null;
+  if (link && window.history.length > 1) { e.preventDefault(); window.history.back(); }
+});
