@@ -84,6 +84,8 @@ class Settings(BaseSettings):
     api_docs: bool | None = Field(
         default=None, description="serve /docs, /redoc, /openapi.json; unset = only in demo mode")
     hsts_seconds: int = Field(default=31536000, ge=0, description="HSTS max-age on HTTPS; 0 = none")
+    audit_key: str | None = Field(
+        default=None, description="HMAC key of the event hash chain; unset = derived from secret_key")
     idempotency_hours: int = Field(
         default=24, ge=1, description="how long an Idempotency-Key's answer is kept for replay")
 

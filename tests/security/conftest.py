@@ -14,12 +14,13 @@ MakeClient = Callable[..., TestClient]
 
 
 @pytest.fixture
-def make_client(city: City, monkeypatch: pytest.MonkeyPatch) -> Iterator[MakeClient]:
+def make_client(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[MakeClient]:
     """``make(env={...}, peer=("10.0.0.2", 4000), base_url=...)``: a client of an app built
     with those ``HOTLINE_*`` variables, its requests arriving from `peer`."""
     from hotline.app import create_app
     from hotline.core import settings
 
+    request.getfixturevalue("city")  # the demo city's units and users, on this test's backend
     opened: list[TestClient] = []
 
     def make(env: dict[str, str] | None = None, peer: tuple[str, int] = ("testclient", 50000),
