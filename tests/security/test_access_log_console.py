@@ -30,8 +30,8 @@ def test_the_phone_lookup_is_logged(api: Api, city: City, client: TestClient, he
     assert r.status_code == 200
     assert all(n in r.text for n in mine)
     with engine.connect() as conn:
-        ids = sorted(int(conn.execute(text("SELECT id FROM tickets WHERE number = :n"), {"n": n}).scalar_one())
-                     for n in mine)
+        ids = sorted(int(conn.execute(text("SELECT id FROM tickets WHERE number = :n"),
+                                      {"n": n}).scalar_one()) for n in mine)
     assert _lookups(engine, agent) == ids
 
     # A second lookup is a second access: each is traced.

@@ -56,7 +56,7 @@ def test_an_untouched_history_verifies(api: Api, city: City, engine: Engine) -> 
 
 def test_an_edited_row_is_found(api: Api, city: City, engine: Engine) -> None:
     number, _ = _ticket(api, city)
-    other, _ = _ticket(api, city)
+    _ticket(api, city)  # another ticket, untouched
     tid = _ticket_id(engine, number)
     with engine.begin() as conn:
         conn.execute(text("UPDATE ticket_events SET reason = '无' WHERE ticket_id = :t AND seq = 3"),
