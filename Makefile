@@ -7,14 +7,14 @@ TSTAMP   := $(VENV)/.installed-test
 
 .PHONY: run test lint services venv clean bench browser
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV) || python3 -m venv $(VENV)
-	$(BIN)/pip install -q -e .
+	$(BIN)/pip install -q -c requirements.lock -e .
 	@touch $@
 
-$(TSTAMP): pyproject.toml
+$(TSTAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV) || python3 -m venv $(VENV)
-	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q -c requirements.lock -e '.[test]'
 	@touch $(STAMP) $@
 
 venv: $(STAMP)

@@ -34,6 +34,7 @@ from hotline.web.admission import Admission
 from hotline.web.bodylimit import BodyLimit
 from hotline.web.controlchars import RefuseControlChars
 from hotline.web.render import WEB
+from hotline.web.security import SecurityHeaders, TrustedProxies
 from hotline.workers.embedded import EmbeddedScheduler, enabled
 
 #: Every feature's API routers, mounted under /api/v1.
@@ -76,7 +77,8 @@ def create_app() -> FastAPI:
         title="12345 热线工单 API",
         version=__version__,
         description="登记、派单、办理、回访与时限管理。错误均为 RFC 9457 problem details。",
-        openapi_url="/openapi.json",
+        # The API's map is public only where a setting says so (on in demo mode).
+        openapi_url="/openapi.json" if settings.api_docs_enabled else None,
     )
     problems.install(app)
     for router in API_ROUTERS:
@@ -88,6 +90,10 @@ def create_app() -> FastAPI:
     app.add_middleware(RefuseControlChars)  # innermost: reads a body only once admitted
     app.add_middleware(Admission, limit=settings.max_concurrent_requests,
                        queue=settings.max_queued_requests, timeout=settings.queue_timeout_seconds)
-    # Outermost: an oversized body is refused before it is read, queued or authenticated.
+    # An oversized body is refused before it is read, queued or authenticated (the headers
+    # and the client address below still wrap that refusal).
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    # Outermost: every response gets the headers; the client address is settled before anyone reads it.
+    app.add_middleware(SecurityHeaders, hsts_seconds=settings.hsts_seconds)
+    app.add_middleware(TrustedProxies, trusted=settings.trusted_proxies)
     return app

@@ -22,6 +22,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(routing_app, name="routing")
 app.add_typer(classifier_app, name="classifier")
+audit_app = typer.Typer(help="审计", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
 
 
 def _fail(message: str, code: int = 2) -> NoReturn:
@@ -45,10 +47,13 @@ def serve(
     except InsecureSettingsError as exc:
         _fail(str(exc))
     h, p = host or settings.host, port or settings.port
-    typer.echo(f"12345 热线工单系统：http://{h}:{p}  （API 文档 /docs，健康检查 /healthz）")
+    typer.echo(f"12345 热线工单系统：http://{h}:{p}  （健康检查 /healthz"
+                + ("，API 文档 /docs" if settings.api_docs_enabled else "") + "）")
     uvicorn.run("hotline.app:create_app", factory=True, host=h, port=p, reload=reload,
                 workers=None if reload else (workers or settings.web_workers),
-                log_level=settings.log_level)
+                log_level=settings.log_level,
+                # X-Forwarded-* are read by hotline.web.security from HOTLINE_TRUSTED_PROXIES only.
+                proxy_headers=False)
 
 
 @db_app.command("upgrade")
@@ -251,9 +256,27 @@ def relay() -> None:
     typer.echo(relay_outbox())
 
 
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """核验工单事件哈希链：发现被改动、删除或调换顺序的事件记录时以状态 1 退出。"""
+    from hotline.core.db import get_engine  # lazy: fast CLI start
+    from hotline.tickets.chain import verify  # lazy: fast CLI start
+
+    with get_engine().connect() as conn:
+        checked, problems = verify(conn)
+    for p in problems:
+        typer.echo(f"工单 #{p.ticket_id} 事件 {p.seq}: {p.what}", err=True)
+    if problems:
+        typer.echo(f"事件链核验失败：{len(problems)} 张工单的记录有问题（共核验 {checked} 条事件）",
+                   err=True)
+        raise typer.Exit(1)
+    typer.echo(f"事件链完好：{checked} 条事件")
+
+
 def main() -> None:  # pragma: no cover - console entry
     app(prog_name="hotline")
 
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+

@@ -8,7 +8,9 @@ from hotline.linkage.models import InboxMessage, LinkedMatter, OutboxMessage
 from hotline.notifications.models import Notification
 from hotline.supervision.models import AnomalyAlert, Escalation, UnitDailyStat
 from hotline.tickets.models import (
+    EventChainHead,
     ExtensionRequest,
+    IdempotencyKey,
     PersonalDataAccess,
     ReturnRecord,
     ReturnVisit,
@@ -23,4 +25,4 @@ from hotline.units.models import LoginAudit, Unit, User
 TABLES = (CatalogueVersion, DispatchRecord, InboxMessage, LinkedMatter, OutboxMessage,
           Notification, AnomalyAlert, Escalation, UnitDailyStat, ExtensionRequest,
           PersonalDataAccess, ReturnRecord, ReturnVisit, SupervisionOrder, Ticket, TicketCounter,
-          TicketEvent, TicketUnit, Unit, User, LoginAudit)
+          TicketEvent, TicketUnit, Unit, User, LoginAudit, EventChainHead, IdempotencyKey)

@@ -90,6 +90,20 @@ class Settings(BaseSettings):
         default=30.0, gt=0, description="a request waiting longer for its turn is answered 503")
     model_dir: Path = Field(default=Path("var/models"), description="classifier registry root")
     log_level: str = "info"
+    # Security (issue 15, findings 6–9).
+    trusted_proxies: str = Field(
+        default="", description="comma-separated proxy addresses/CIDRs whose X-Forwarded-* count")
+    api_docs: bool | None = Field(
+        default=None, description="serve /docs, /redoc, /openapi.json; unset = only in demo mode")
+    hsts_seconds: int = Field(default=31536000, ge=0, description="HSTS max-age on HTTPS; 0 = none")
+    audit_key: str | None = Field(
+        default=None, description="HMAC key of the event hash chain; unset = derived from secret_key")
+    idempotency_hours: int = Field(
+        default=24, ge=1, description="how long an Idempotency-Key's answer is kept for replay")
+
+    @property
+    def api_docs_enabled(self) -> bool:
+        return self.demo_mode if self.api_docs is None else self.api_docs
 
     def check_safe(self) -> None:
         """Refuse a non-demo deployment that still uses the shipped secret."""

@@ -22,6 +22,7 @@ from hotline.units.deps import ActorDep, require_roles
 from hotline.units.models import Role
 from hotline.units.tree import subtree_unit_ids
 from hotline.web.deps import SessionDep
+from hotline.web.security import REPORT_CSP
 
 router = APIRouter(prefix="/supervision", tags=["supervision"])
 Watchers = require_roles(Role.supervisor, Role.admin, Role.unit_manager)
@@ -117,7 +118,8 @@ def report(session: SessionDep, actor: ActorDep, month: Month,
         return Response(report_service.to_xlsx(month, units, hotline),
                         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                         headers={"Content-Disposition": f'attachment; filename="report-{month}.xlsx"'})
-    return HTMLResponse(report_service.to_html(month, units, hotline))
+    return HTMLResponse(report_service.to_html(month, units, hotline),
+                        headers={"Content-Security-Policy": REPORT_CSP})
 
 
 @router.get("/anomalies", dependencies=[Supervisors], summary="异常预警（诉求激增、单位积压/超期激增）")

@@ -10,8 +10,9 @@ from fastapi import APIRouter, Body, Header, Query, Request, Response, status
 from hotline.core.errors import Invalid, NotFound
 from hotline.core.ids import DbIdQuery
 from hotline.core.times import BoundedDatetime, utcnow
+from hotline.tickets import idempotency
 from hotline.tickets.commands import apply, create_ticket, facts_for, visible_ticket
-from hotline.tickets.models import Status
+from hotline.tickets.models import IdempotencyKey, Status
 from hotline.tickets.payloads import ActionPayload
 from hotline.tickets.reading import (
     TicketFilter,
@@ -99,17 +100,30 @@ def perform(
     session: SessionDep, actor: ActorDep, number: str,
     payload: Annotated[ActionPayload, Body()],
     if_match: Annotated[str | None, Header(description="工单版本号，等同 version")] = None,
-) -> TicketDetail:
+    idempotency_key: Annotated[str | None, Header(
+        pattern=idempotency.KEY_PATTERN,
+        description="客户端生成的唯一键（如 UUID）：重试或重复提交只执行一次，返回首次的结果")] = None,
+) -> TicketDetail | Response:
     ticket = visible_ticket(session, actor, number)
     if if_match and payload.version is None:
         try:
             payload.version = int(if_match.strip('"W/'))
         except ValueError as exc:
             raise Invalid("If-Match 须为工单版本号") from exc
+    claimed: IdempotencyKey | None = None
+    if idempotency_key:
+        digest = idempotency.request_hash(number, payload.model_dump(mode="json"))
+        found = idempotency.claim(session, actor, idempotency_key, digest, utcnow())
+        if not isinstance(found, IdempotencyKey):
+            return found  # the first answer, replayed
+        claimed = found
     apply(session, actor, ticket, payload)
     session.flush()
     # The actor's own command answered once, even when it took the ticket out of their view.
-    return ticket_detail(session, actor, number, just_acted=True)
+    detail = ticket_detail(session, actor, number, just_acted=True)
+    if claimed is not None:
+        idempotency.complete(session, claimed, ticket.id, 200, detail.model_dump(mode="json"))
+    return detail
 
 
 @public_router.get("/tickets/{number}", response_model=PublicProgress, summary="来电人查询办理进度")
@@ -117,9 +131,10 @@ def progress(
     session: SessionDep, request: Request, number: str,
     phone_last4: Annotated[str, Query(pattern=r"^\d{4}$", description="来电手机号后四位")],
 ) -> PublicProgress:
-    limiter.check(request.client.host if request.client else "?", number)
+    client = request.client.host if request.client else "?"
+    limiter.check(client, number)
     try:
         return public_progress(session, number, phone_last4)
     except NotFound:
-        limiter.failed(number)
+        limiter.failed(client, number)
         raise

@@ -2,7 +2,8 @@
 
 Every row a ticket's history gets — a person's action, a system event, a scan's reminder — is
 numbered here, and only here: ``seq`` is one more than the ticket's last, and the unique
-(ticket, seq) index turns two writers racing on one ticket into a clean conflict.
+(ticket, seq) index turns two writers racing on one ticket into a clean conflict. Each row keeps
+its actor's name as it was, and is sealed into the ticket's hash chain (``tickets/chain.py``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 from sqlmodel import Session, col, func, select
 
 from hotline.core.columns import table_of
+from hotline.tickets import chain
 from hotline.tickets.models import Status, Ticket, TicketEvent
 from hotline.units.actor import Actor
 
@@ -40,7 +42,9 @@ def event(ticket: Ticket, *, seq: int, kind: str, actor: Actor | None, now: date
     return TicketEvent(ticket_id=ticket.id, seq=seq, action=kind, from_status=from_status,
                        to_status=to_status, actor_id=actor.id if actor else None,
                        actor_unit_id=actor.unit.id if actor else None, reason=reason,
-                       payload=payload or {}, at=now)
+                       payload=payload or {}, at=now,
+                       actor_name=actor.user.full_name if actor else None,
+                       actor_unit_name=actor.unit.name if actor else None)
 
 
 def next_seq(session: Session, ticket_id: int) -> int:
@@ -65,4 +69,5 @@ def insert_many(session: Session, rows: list[dict[str, Any]]) -> None:
     for r in rows:
         last[r["ticket_id"]] += 1
         r["seq"] = last[r["ticket_id"]]
+    chain.seal_rows(session.connection(), rows)
     session.execute(table_of(TicketEvent).insert(), rows)

@@ -228,6 +228,40 @@ class TicketEvent(SQLModel, table=True):
     reason: str | None = Field(default=None, sa_column=Column(Text))
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     at: datetime = Field(sa_type=UTCDateTime)
+    # Who acted, as they were called then: renaming a user or unit does not rewrite the record.
+    actor_name: str | None = Field(default=None, max_length=64)
+    actor_unit_name: str | None = Field(default=None, max_length=128)
+    # The tamper-evident chain (tickets/chain.py): HMAC of this row and the previous row's hash.
+    prev_hash: str | None = Field(default=None, max_length=64)
+    hash: str | None = Field(default=None, max_length=64)
+
+
+class EventChainHead(SQLModel, table=True):
+    """The last link of each ticket's event chain, so a deleted last event is noticed too."""
+
+    __tablename__ = "event_chain_heads"
+
+    ticket_id: int = Field(foreign_key="tickets.id", primary_key=True,
+                           sa_column_kwargs={"autoincrement": False})
+    seq: int
+    hash: str = Field(max_length=64)
+
+
+class IdempotencyKey(SQLModel, table=True):
+    """A command sent with an ``Idempotency-Key``: claimed in the command's own transaction and
+    holding its answer, so a retried or doubled request acts once and gets the same answer."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("user_id", "key"),)
+
+    id: int = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id")
+    key: str = Field(max_length=128)
+    request_hash: str = Field(max_length=64)
+    ticket_id: int | None = Field(default=None, foreign_key="tickets.id")
+    status_code: int | None = None
+    response: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    created_at: datetime = Field(sa_type=UTCDateTime, index=True)
 
 
 class ReturnRecord(SQLModel, table=True):

@@ -259,10 +259,11 @@ def progress(request: Request, session: SessionDep, actor: MaybeActorDep, number
     number, last4 = number.strip()[:20], last4.strip()[:4]
     if number or last4:
         try:
-            limiter.check(request.client.host if request.client else "?", number)
+            client = request.client.host if request.client else "?"
+            limiter.check(client, number)
             result = public_progress(session, number, last4)
         except NotFound as exc:
-            limiter.failed(number)
+            limiter.failed(client, number)
             error, status = exc.detail, 404
         except TooManyRequests as exc:
             error, status = exc.detail, 429

@@ -27,7 +27,7 @@ from hotline.tickets.models import (
 )
 from hotline.tickets.reading import summary
 from hotline.tickets.schemas import TicketSummary
-from hotline.tickets.visibility import visibility_filter
+from hotline.tickets.visibility import log_contact_access, visibility_filter
 from hotline.units.actor import Actor
 from hotline.units.models import Unit, UnitKind
 from hotline.units.tree import UnitCache, subtree_unit_ids
@@ -142,6 +142,9 @@ def caller_history(session: Session, actor: Actor, phone: str, content: str, now
                     duplicates.append((score, t))
         duplicates.sort(key=lambda p: -p[0])
     top = duplicates[:5]
+    # Looking a caller up by phone shows who called about what: traced like a detail view (CQ §22).
+    shown = {t.id for t in rows[:limit]} | {t.id for _, t in top}
+    log_contact_access(session, actor, sorted(shown), "caller_lookup", now)
     return {
         "total": len(rows),
         "earlier": summaries(session, actor, rows[:limit], now),

@@ -150,8 +150,9 @@ def ticket_detail(
             EventPublic(
                 seq=e.seq, action=e.action, label=ACTION_LABELS.get(e.action, e.action),
                 from_status=e.from_status, to_status=e.to_status,
-                actor=users[e.actor_id].full_name if e.actor_id in users else None,
-                actor_unit=(u.name if (u := units.get(e.actor_unit_id)) else None),
+                # The names as they were when the act was done (rows before 0005: today's).
+                actor=e.actor_name or (users[e.actor_id].full_name if e.actor_id in users else None),
+                actor_unit=e.actor_unit_name or (u.name if (u := units.get(e.actor_unit_id)) else None),
                 reason=e.reason, payload=e.payload, at=e.at,
             )
             for e in events

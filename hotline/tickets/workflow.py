@@ -177,6 +177,9 @@ _pending_ext = Guard(lambda f: f.pending_extension_unit_id is not None, "没有�
 _no_pending_ext = Guard(lambda f: f.pending_extension_unit_id is None, "已有待审批的延期申请")
 _before_deadline = Guard(lambda f: not f.close_overdue, "延期申请须在办理时限届满前提出 (CQ §13(三))")
 _open_supervision = Guard(lambda f: f.open_supervision, "没有待答复的督办单")
+# One open 督办单 per ticket (and so per holding unit): a second before the first is answered adds
+# noise, not pressure — pressing harder is the scan's escalation (升级).
+_no_open_supervision = Guard(lambda f: not f.open_supervision, "该工单已有待答复的督办单，请待承办单位答复")
 
 S = Status
 _DISPATCH_SOURCES = frozenset({S.registered, S.returned})
@@ -246,7 +249,7 @@ TRANSITIONS: tuple[Transition, ...] = (
                rule="CQ §14", clock="closed", lapses_extensions=True, settles_orders="resolved",
                public=True, caution=True),
     Transition(A.supervise, "督办", _SUPERVISABLE, None, frozenset({Role.supervisor, Role.admin}),
-               "hotline", Supervise, rule="CQ §15"),
+               "hotline", Supervise, guards=(_no_open_supervision,), rule="CQ §15"),
     Transition(A.answer_supervision, "督办回复", _SUPERVISABLE, None, UNIT_ROLES, "holder",
                AnswerSupervision, guards=(_open_supervision,), rule="CQ §15"),
     Transition(A.merge, "合并重复工单", _MERGEABLE, S.merged, HOTLINE_ROLES, "hotline", Merge,

@@ -1,7 +1,10 @@
 """Guessing a ticket's phone digits must not be a 10,000-try exercise (CQ §11 lookups, CQ §22).
 
-Each client address may make a limited number of public lookups per window, and a ticket
-number is locked for an hour after repeated wrong digits. Both are sliding windows.
+Each client address may make a limited number of public lookups per window; wrong digits back
+off the (number, client) pair that made them, so a stranger cannot lock the real caller out; and
+only a distributed guess (many clients, one number) locks the number itself. All are sliding
+windows. The client address is the one ``hotline.web.security.TrustedProxies`` settled:
+``X-Forwarded-For`` counts only from a configured proxy.
 
 Where the windows live decides what the limit means. With Redis configured
 (`HOTLINE_REDIS_URL`, i.e. every multi-process deployment) they live there, so the limit
@@ -19,6 +22,7 @@ import threading
 import time
 import uuid
 from collections import defaultdict, deque
+from collections.abc import Callable
 from typing import Protocol
 
 from redis import Redis
@@ -30,18 +34,37 @@ from hotline.core.settings import get_settings
 log = logging.getLogger(__name__)
 
 PER_CLIENT = (30, 600.0)  # lookups per 10 minutes per client address
-FAILS_PER_NUMBER = (5, 3600.0)  # wrong digits per hour per ticket number
+#: Wrong digits for one ticket number *from one client*: the first FREE_TRIES within the window
+#: cost nothing, each further one doubles the wait before that client may try that number again
+#: (BACKOFF_BASE, 2×, 4×… up to BACKOFF_CAP). Keyed by (number, client), so a stranger's guesses
+#: lock the stranger, never the caller who knows the digits.
+PAIR_WINDOW = 3600.0
+FREE_TRIES = 3
+BACKOFF_BASE = 60.0
+BACKOFF_CAP = 3600.0
+#: Wrong digits for one number from all clients together (a distributed guess from many
+#: addresses, each staying under its own back-off). Only then is the number locked for everyone:
+#: 50 guesses a day is a 0.5 % chance at four digits.
+FAILS_PER_NUMBER = (50, 86400.0)
 KEY_PREFIX = "hotline:ratelimit:"
 
 CLIENT_LIMITED = "查询次数过多，请 10 分钟后再试"
-NUMBER_LOCKED = "该工单编号验证失败次数过多，已暂时锁定 1 小时"
+PAIR_LOCKED = "该工单编号验证失败次数过多，请稍后再试（每次失败后等待时间加倍）"
+NUMBER_LOCKED = "该工单编号验证失败次数过多，已暂时锁定，请致电 12345 查询"
+
+
+def backoff(failures: int) -> float:
+    """Seconds a client must wait after its `failures`-th wrong guess on one number."""
+    if failures < FREE_TRIES:
+        return 0.0
+    return float(min(BACKOFF_BASE * 2 ** (failures - FREE_TRIES), BACKOFF_CAP))
 
 
 class WindowStore(Protocol):
     def check(self, client: str, number: str) -> str | None:
         """Record one lookup by `client`; the refusal message, or None when allowed."""
 
-    def failed(self, number: str) -> None: ...
+    def failed(self, client: str, number: str) -> None: ...
 
     def reset(self) -> None: ...
 
@@ -49,9 +72,11 @@ class WindowStore(Protocol):
 class MemoryWindows:
     """One process's windows (embedded mode, and the fallback when Redis is away)."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
         self._lock = threading.Lock()
         self._clients: dict[str, deque[float]] = defaultdict(deque)
+        self._pairs: dict[tuple[str, str], deque[float]] = defaultdict(deque)
         self._fails: dict[str, deque[float]] = defaultdict(deque)
 
     @staticmethod
@@ -60,48 +85,66 @@ class MemoryWindows:
             q.popleft()
 
     def check(self, client: str, number: str) -> str | None:
-        now = time.monotonic()
+        now = self._clock()
         with self._lock:
             q = self._clients[client]
             self._trim(q, PER_CLIENT[1], now)
             if len(q) >= PER_CLIENT[0]:
                 return CLIENT_LIMITED
             q.append(now)
+            p = self._pairs[(number, client)]
+            self._trim(p, PAIR_WINDOW, now)
+            if p and now < p[-1] + backoff(len(p)):
+                return PAIR_LOCKED
             f = self._fails[number]
             self._trim(f, FAILS_PER_NUMBER[1], now)
             if len(f) >= FAILS_PER_NUMBER[0]:
                 return NUMBER_LOCKED
             return None
 
-    def failed(self, number: str) -> None:
+    def failed(self, client: str, number: str) -> None:
+        now = self._clock()
         with self._lock:
-            self._fails[number].append(time.monotonic())
+            self._pairs[(number, client)].append(now)
+            self._fails[number].append(now)
 
     def reset(self) -> None:
         with self._lock:
             self._clients.clear()
+            self._pairs.clear()
             self._fails.clear()
 
 
-# KEYS[1] client window, KEYS[2] the number's failures; ARGV: client limit, client window ms,
-# failure limit, failure window ms, a unique member. Returns 0 allowed, 1 client over its
-# limit, 2 number locked. Same order of checks as MemoryWindows.check.
+# KEYS[1] client window, KEYS[2] this client's failures on the number, KEYS[3] the number's
+# failures from everyone. ARGV: client limit, client window ms, free tries, back-off base ms,
+# back-off cap ms, pair window ms, number limit, number window ms, a unique member.
+# Returns 0 allowed, 1 client over its limit, 2 this client backed off, 3 number locked.
+# Same order of checks as MemoryWindows.check.
 _CHECK = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[2]))
 if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[1]) then return 1 end
-redis.call('ZADD', KEYS[1], now, ARGV[5])
+redis.call('ZADD', KEYS[1], now, ARGV[9])
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - tonumber(ARGV[4]))
-if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[3]) then return 2 end
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - tonumber(ARGV[6]))
+local n = redis.call('ZCARD', KEYS[2])
+if n >= tonumber(ARGV[3]) then
+  local last = tonumber(redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')[2])
+  local wait = math.min(tonumber(ARGV[4]) * 2 ^ (n - tonumber(ARGV[3])), tonumber(ARGV[5]))
+  if now < last + wait then return 2 end
+end
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now - tonumber(ARGV[8]))
+if redis.call('ZCARD', KEYS[3]) >= tonumber(ARGV[7]) then return 3 end
 return 0
 """
 _FAILED = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-redis.call('ZADD', KEYS[1], now, ARGV[2])
+redis.call('ZADD', KEYS[1], now, ARGV[3])
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
+redis.call('ZADD', KEYS[2], now, ARGV[3])
+redis.call('PEXPIRE', KEYS[2], ARGV[2])
 return 1
 """
 
@@ -116,15 +159,18 @@ class RedisWindows:
 
     def check(self, client: str, number: str) -> str | None:
         verdict = int(self._check(
-            keys=[f"{KEY_PREFIX}client:{client}", f"{KEY_PREFIX}fails:{number}"],
-            args=[PER_CLIENT[0], int(PER_CLIENT[1] * 1000),
+            keys=[f"{KEY_PREFIX}client:{client}", f"{KEY_PREFIX}pair:{number}:{client}",
+                  f"{KEY_PREFIX}fails:{number}"],
+            args=[PER_CLIENT[0], int(PER_CLIENT[1] * 1000), FREE_TRIES,
+                  int(BACKOFF_BASE * 1000), int(BACKOFF_CAP * 1000), int(PAIR_WINDOW * 1000),
                   FAILS_PER_NUMBER[0], int(FAILS_PER_NUMBER[1] * 1000), uuid.uuid4().hex],
         ))
-        return {0: None, 1: CLIENT_LIMITED, 2: NUMBER_LOCKED}[verdict]
+        return {0: None, 1: CLIENT_LIMITED, 2: PAIR_LOCKED, 3: NUMBER_LOCKED}[verdict]
 
-    def failed(self, number: str) -> None:
-        self._failed(keys=[f"{KEY_PREFIX}fails:{number}"],
-                     args=[int(FAILS_PER_NUMBER[1] * 1000), uuid.uuid4().hex])
+    def failed(self, client: str, number: str) -> None:
+        self._failed(keys=[f"{KEY_PREFIX}pair:{number}:{client}", f"{KEY_PREFIX}fails:{number}"],
+                     args=[int(PAIR_WINDOW * 1000), int(FAILS_PER_NUMBER[1] * 1000),
+                           uuid.uuid4().hex])
 
     def reset(self) -> None:
         keys = list(self.conn.scan_iter(match=f"{KEY_PREFIX}*", count=500))
@@ -169,8 +215,8 @@ class PublicLookupLimiter:
         if refusal is not None:
             raise TooManyRequests(refusal)
 
-    def failed(self, number: str) -> None:
-        self._call("failed", number)
+    def failed(self, client: str, number: str) -> None:
+        self._call("failed", client, number)
 
     def reset(self) -> None:
         self._memory.reset()

@@ -49,10 +49,23 @@ def test_client_window_is_shared_by_processes(conn: Redis) -> None:
     assert _allowed(a, "198.51.100.1", "other")  # another caller is not affected
 
 
-def test_wrong_digits_lock_the_number_for_every_process(conn: Redis) -> None:
+def test_wrong_digits_back_off_that_client_in_every_process(conn: Redis) -> None:
+    """Wrong digits lock the (number, client) pair that made them, across processes; the caller
+    on another address still gets in (issue 15, finding 7)."""
+    a, b = PublicLookupLimiter(RedisWindows(conn)), PublicLookupLimiter(RedisWindows(conn))
+    for i in range(ratelimit.FREE_TRIES):
+        (a if i % 2 else b).failed("203.0.113.66", NUMBER)
+    with pytest.raises(TooManyRequests) as exc:
+        b.check("203.0.113.66", NUMBER)
+    assert exc.value.detail == ratelimit.PAIR_LOCKED
+    assert _allowed(a, "198.51.100.9", NUMBER)  # the real caller is not locked out
+    assert _allowed(b, "203.0.113.66", "20261121-000002")  # nor is another number
+
+
+def test_a_distributed_guess_locks_the_number_for_every_process(conn: Redis) -> None:
     a, b = PublicLookupLimiter(RedisWindows(conn)), PublicLookupLimiter(RedisWindows(conn))
     for i in range(ratelimit.FAILS_PER_NUMBER[0]):
-        (a if i % 2 else b).failed(NUMBER)
+        (a if i % 2 else b).failed(f"10.9.{i // 250}.{i % 250}", NUMBER)
     with pytest.raises(TooManyRequests) as exc:
         b.check("198.51.100.9", NUMBER)
     assert exc.value.detail == ratelimit.NUMBER_LOCKED
@@ -66,7 +79,7 @@ def test_failures_recorded_by_another_os_process_lock_here(redis_url: str, conn:
         "from hotline.web.ratelimit import PublicLookupLimiter, RedisWindows\n"
         "lim = PublicLookupLimiter(RedisWindows(Redis.from_url(sys.argv[1])))\n"
         "for _ in range(5):\n"
-        "    lim.failed(sys.argv[2])\n"
+        "    lim.failed('192.0.2.1', sys.argv[2])\n"
     )
     subprocess.run([sys.executable, "-c", code, redis_url, NUMBER], check=True, timeout=60)
     here = PublicLookupLimiter(RedisWindows(conn))
@@ -111,7 +124,7 @@ def test_settings_choose_redis(redis_url: str, conn: Redis, monkeypatch: pytest.
     settings.get_settings.cache_clear()
     try:
         lim = PublicLookupLimiter()
-        lim.failed(NUMBER)
+        lim.failed("c", NUMBER)
         assert conn.zcard(f"{ratelimit.KEY_PREFIX}fails:{NUMBER}") == 1
         lim.reset()
         assert not list(conn.scan_iter(match=f"{ratelimit.KEY_PREFIX}*"))
@@ -124,8 +137,8 @@ def test_without_redis_settings_the_limit_is_per_process(monkeypatch: pytest.Mon
     monkeypatch.delenv("HOTLINE_REDIS_URL", raising=False)
     settings.get_settings.cache_clear()
     lim = PublicLookupLimiter()
-    for _ in range(ratelimit.FAILS_PER_NUMBER[0]):
-        lim.failed(NUMBER)
+    for _ in range(ratelimit.FREE_TRIES):
+        lim.failed("c", NUMBER)
     assert not _allowed(lim, "c")
     assert _allowed(PublicLookupLimiter(), "c")  # another process knows nothing of it
 
@@ -138,8 +151,8 @@ def test_unreachable_redis_falls_back_to_process_limits(
     try:
         lim = PublicLookupLimiter()
         with caplog.at_level(logging.WARNING, logger="hotline.web.ratelimit"):
-            for _ in range(ratelimit.FAILS_PER_NUMBER[0]):
-                lim.failed(NUMBER)
+            for _ in range(ratelimit.FREE_TRIES):
+                lim.failed("c", NUMBER)
             assert not _allowed(lim, "c")  # still limited, in this process's memory
         assert "Redis unavailable" in caplog.text
     finally:

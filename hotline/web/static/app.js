@@ -152,3 +152,8 @@ document.addEventListener("submit", function (e) {
   var message = e.target.getAttribute && e.target.getAttribute("data-confirm");
   if (message && !window.confirm(message)) { e.preventDefault(); }
 }, true);
+// "Back" links (the error page): the CSP allows no javascript: URLs, so the link says data-back.
+document.addEventListener("click", function (e) {
+  var link = e.target && e.target.closest ? e.target.closest("a[data-back]") : null;
+  if (link && window.history.length > 1) { e.preventDefault(); window.history.back(); }
+});
