@@ -28,6 +28,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from classifier.text import normalize
+from vocabulary import NotAcceptedReason
 
 Kind = Literal["emergency", "not_accepted", "none"]
 
@@ -212,7 +213,7 @@ NOT_ACCEPTED_RULES: list[_Rule] = [
         r"贪污", r"受贿", r"行贿",
     ), "纪委监委"),
     _Rule("reconsideration", None, _rx(r"行政复议", r"复议"), "行政复议机关"),
-    _Rule("information_disclosure", None, _rx(
+    _Rule(NotAcceptedReason.info_disclosure, None, _rx(
         r"(?:政府)?信息公开申请",
         r"申请(?:政府)?信息公开",
         r"依申请公开",

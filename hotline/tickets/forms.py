@@ -40,6 +40,7 @@ LABELS: dict[str, str] = {
     "contacted_caller": "已联系来电人", "rating": "评价", "comment": "来电人意见",
     "resolved": "问题已解决", "counts_for_satisfaction": "计入满意率", "explanation": "解释说明",
     "target_number": "合并到工单编号",
+    "emergency_override": "紧急事项仍派发的理由（CQ §10，报告主管）",
 }
 CHOICE_LABELS: dict[str, dict[str, str]] = {
     "reason_code": NOT_ACCEPTED_LABELS, "rating": RATING_LABELS,
