@@ -132,7 +132,7 @@ def _create_from_transfer(session: Session, peer_code: str, envelope: integratio
         # CQ §10: an emergency is never auto-dispatched as a work order; an agent hands it over
         # (or overrides with a reason), and the supervisors hear of it now.
         words = "、".join(safety.triggers)
-        notify_supervisors(session, kind="inbound_emergency", ticket_id=ticket.id, now=now,
+        notify_supervisors(session, kind="em_inbound", ticket_id=ticket.id, now=now,
                            title=f"【转入紧急事项】{peer_code} 转来工单 {ticket.number} 疑似紧急",
                            body=f"系统判定应移交 {safety.service or '110'}（{words}），未自动派发，"
                                 f"请话务员立即处置（CQ §10）")

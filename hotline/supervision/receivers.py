@@ -20,7 +20,7 @@ def on_action(done: ActionDone) -> None:
         done.note(reported_to_supervisors=True)
     elif isinstance(done.payload, Dispatch) and "emergency_override" in done.event.payload:
         t, override = done.ticket, done.event.payload["emergency_override"]
-        notify_supervisors(done.session, kind="emergency_override", ticket_id=t.id, now=done.now,
+        notify_supervisors(done.session, kind="em_override", ticket_id=t.id, now=done.now,
                            title=f"【紧急事项仍派发】工单 {t.number} 未移交 {override['service']}",
                            body=f"{done.actor.user.full_name}：{override['reason']}"
                                 f"（系统判定：{'、'.join(override['triggers']) or '紧急'}；CQ §10）")
