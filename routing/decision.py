@@ -199,6 +199,12 @@ def suggest(
     if safety.kind == "emergency":
         service = safety.service or "110"
         triggers = f"（{'、'.join(safety.triggers)}）" if safety.triggers else ""
+        if safety.reason_code == "police":
+            # SH 二(一)2: a matter in 110's remit (crime, a missing child, police conduct) is
+            # transferred to 110 at once, not dispatched.
+            return Suggestion("emergency",
+                              f"属110受理范围{triggers}：转110处置（SH 二(一)2），并报告热线主管",
+                              emergency_service=service, **common)  # type: ignore[arg-type]
         return Suggestion("emergency",
                           f"涉及生命财产安全{triggers}：立即转{service}，并报告热线主管（CQ §10）",
                           emergency_service=service, **common)  # type: ignore[arg-type]

@@ -29,7 +29,7 @@ class Figures:
 
 
 def _kind(row: dict[str, str]) -> str:
-    raw = (row.get("kind") or row.get("label") or row.get("category") or "").strip().lower()
+    raw = (row.get("expected") or row.get("kind") or row.get("label") or "").strip().lower()
     return {"none": "ordinary", "normal": "ordinary", "110": "police"}.get(raw, raw)
 
 
