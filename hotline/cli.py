@@ -136,6 +136,26 @@ def refresh_clocks(
     typer.echo(f"已重算，{changed} 张工单的期限有变化")
 
 
+@app.command("legal-deadlines")
+def legal_deadlines_cmd(
+    file: Annotated[str | None, typer.Option(
+        "--file", help="要检查的法定时限表（name,working_days,citation）；默认显示生效的表")] = None,
+) -> None:
+    """显示或检查法定办理时限表（CQ §13(四)）。
+
+    生效方式：HOTLINE_LEGAL_DEADLINES_FILE=该文件，再运行 hotline refresh-clocks。"""
+    import sla  # lazy: fast CLI start
+
+    source = file if file is not None else get_settings().legal_deadlines_file
+    try:
+        table = sla.LegalTable.load(source)
+    except sla.LegalTableError as exc:
+        _fail(str(exc))
+    typer.echo(f"法定时限表：{table.source}（{len(table)} 项）")
+    for row in table.values():
+        typer.echo(f"{row.name}\t{row.working_days} 个工作日\t{row.citation}")
+
+
 @users_app.command("create")
 def users_create(
     username: Annotated[str, typer.Argument(help="登录名")],

@@ -23,18 +23,10 @@ from routing.suggestion import Suggestion, UnitSuggestion
 from routing.targets import LABELS, TERRITORIAL, resolve, resolve_one
 from routing.territory import Territory, TerritoryResolver
 from routing.units import UnitDirectory, UnitInfo
+from vocabulary import NOT_ACCEPTED_LABELS, not_accepted_label
 
-NOT_ACCEPTED_REASONS = {
-    "litigation": "应通过诉讼程序解决",
-    "arbitration": "应通过仲裁程序解决",
-    "discipline": "属纪检监察事项",
-    "reconsideration": "应通过行政复议程序解决",
-    "information_disclosure": "应通过政府信息公开程序申请",
-    "petition": "已进入信访渠道",
-    "secret": "涉及国家秘密或商业秘密",
-    "privacy": "涉及个人隐私",
-    "public_order": "违反社会公序良俗",
-}
+#: CQ §9 reasons in Chinese, from the one shared vocabulary (``vocabulary``).
+NOT_ACCEPTED_REASONS = NOT_ACCEPTED_LABELS
 
 
 @dataclass(frozen=True)
@@ -207,11 +199,17 @@ def suggest(
     if safety.kind == "emergency":
         service = safety.service or "110"
         triggers = f"（{'、'.join(safety.triggers)}）" if safety.triggers else ""
+        if safety.reason_code == "police":
+            # SH 二(一)2: a matter in 110's remit (crime, a missing child, police conduct) is
+            # transferred to 110 at once, not dispatched.
+            return Suggestion("emergency",
+                              f"属110受理范围{triggers}：转110处置（SH 二(一)2），并报告热线主管",
+                              emergency_service=service, **common)  # type: ignore[arg-type]
         return Suggestion("emergency",
                           f"涉及生命财产安全{triggers}：立即转{service}，并报告热线主管（CQ §10）",
                           emergency_service=service, **common)  # type: ignore[arg-type]
     if safety.kind == "not_accepted":
-        why = NOT_ACCEPTED_REASONS.get(safety.reason_code or "", "属不予受理事项")
+        why = not_accepted_label(safety.reason_code)
         referral = f"；告知来电人可向{safety.referral}反映" if safety.referral else ""
         return Suggestion("not_accepted", f"不予受理：{why}（CQ §9）{referral}",
                           not_accepted_reason_code=safety.reason_code, referral=safety.referral,

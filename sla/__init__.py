@@ -10,6 +10,7 @@ from sla.counting import DEFAULT_RULE, CountingRule
 from sla.deadlines import Deadline, deadline_after
 from sla.durations import Duration
 from sla.events import EVENT_KINDS, TimelineEvent
+from sla.legal import DEFAULT_LEGAL_PATH, LegalDeadline, LegalTable, LegalTableError
 from sla.office_hours import DEFAULT_OFFICE_HOURS, OfficeHours
 from sla.policies import DEFAULT_POLICY_PATH, PolicyError, PolicySet
 from sla.table import CalendarTableError
@@ -18,6 +19,7 @@ from sla.tz import SHANGHAI
 from sla.worktime import TimeMeasure
 
 __all__ = [
+    "DEFAULT_LEGAL_PATH",
     "DEFAULT_OFFICE_HOURS",
     "DEFAULT_POLICY_PATH",
     "DEFAULT_RULE",
@@ -33,6 +35,9 @@ __all__ = [
     "DayKind",
     "Deadline",
     "Duration",
+    "LegalDeadline",
+    "LegalTable",
+    "LegalTableError",
     "OfficeHours",
     "PolicyError",
     "PolicySet",

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 from sla.counting import CountingRule
 from sla.durations import Duration
+from sla.legal import LegalTable
 from sla.office_hours import DEFAULT_OFFICE_HOURS, OfficeHours
 
 DEFAULT_POLICY_PATH = Path(__file__).with_name("default_policies.toml")
@@ -56,11 +57,14 @@ class PolicySet:
         object.__setattr__(self, "_categories", tuple(cats))
 
     @classmethod
-    def load(cls, path: str | Path | None = None, name: str = "default") -> PolicySet:
+    def load(cls, path: str | Path | None = None, name: str = "default",
+             legal: LegalTable | str | Path | None = None) -> PolicySet:
         """Load one named policy; keys a policy leaves out come from what it extends.
 
         A policy extends ``extends = "<name>"`` of the same file, or else the built-in
-        default policy, so an operator's file only needs the numbers that differ.
+        default policy, so an operator's file only needs the numbers that differ. The legal
+        deadlines (CQ §13(四)) are the table ``legal`` (a file, or the bundled table), plus
+        whatever the policy's own ``[legal]`` adds or overrides.
         """
         source = Path(path) if path is not None else DEFAULT_POLICY_PATH
         policies = _read(source)
@@ -70,7 +74,9 @@ class PolicySet:
                 f"{source}: 没有名为 {name!r} 的策略 / no policy {name!r} (have: {known})"
             )
         merged = _resolve(policies, name, source, seen=())
-        return _build(name, merged, source)
+        policy = _build(name, merged, source)
+        table = legal if isinstance(legal, LegalTable) else LegalTable.load(legal)
+        return replace(policy, legal=MappingProxyType({**table.durations(), **policy.legal}))
 
     def close_duration(
         self, request_type: str | None, category: str | None, legal: str | None = None

@@ -44,3 +44,11 @@ class Unauthorized(DomainError):
 
 class TooManyRequests(DomainError):
     status, slug, title = 429, "too-many-requests", "查询过于频繁，请稍后再试"
+
+
+class EmergencyNotDispatchable(Conflict):
+    """CQ §10: a matter the safety detector judged an emergency is handed over at once, never
+    made a work order; the problem offers the hand-over (``handover``) and names the override
+    field an agent may fill with a reason."""
+
+    slug, title = "emergency-handover-required", "紧急事项应立即移交，不能派发为工单"

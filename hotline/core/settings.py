@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     )
     sla_policy_file: Path | None = Field(default=None, description="TOML deadline policies")
     sla_policy_name: str = "default"
+    legal_deadlines_file: Path | None = Field(
+        default=None, description="CSV name,working_days,citation of statutory limits (CQ §13(四))"
+    )
     escalate_after: str = Field(
         default="2wd", description="overdue this long (sla duration) → escalate to the next level"
     )

@@ -20,13 +20,32 @@ def get_calendar() -> sla.Calendar:
 
 
 @lru_cache
+def get_legal_table() -> sla.LegalTable:
+    """The statutory limits operators loaded (CQ §13(四)), or the bundled table."""
+    return sla.LegalTable.load(get_settings().legal_deadlines_file)
+
+
+@lru_cache
 def get_policy() -> sla.PolicySet:
     s = get_settings()
-    return sla.PolicySet.load(s.sla_policy_file, name=s.sla_policy_name)
+    return sla.PolicySet.load(s.sla_policy_file, name=s.sla_policy_name, legal=get_legal_table())
+
+
+def legal_deadlines() -> list[dict[str, Any]]:
+    """Every legal basis a dispatch may name: the table's rows, then the policy's own names."""
+    table, policy = get_legal_table(), get_policy()
+    out = [{"name": r.name, "working_days": r.working_days, "citation": r.citation}
+           for r in table.values()]
+    for name, duration in policy.legal.items():
+        if name not in table:
+            out.append({"name": name, "working_days": duration.amount if duration.unit ==
+                        "working_days" else None, "citation": "时限策略文件 [legal]"})
+    return out
 
 
 def reload() -> None:
     get_calendar.cache_clear()
+    get_legal_table.cache_clear()
     get_policy.cache_clear()
 
 

@@ -27,6 +27,7 @@ from classifier.registry import RegistryError
 from hotline.core.settings import get_settings
 from hotline.intake.models import CatalogueVersion
 from hotline.units.models import Unit
+from vocabulary import not_accepted_label
 
 log = logging.getLogger("hotline.intake")
 ROUTING_DATA = Path(routing.__file__).resolve().parent / "data"
@@ -113,6 +114,8 @@ class Advice:
         out["safety"] = {"kind": self.safety.kind, "service": self.safety.service,
                          "reason_code": self.safety.reason_code, "referral": self.safety.referral,
                          "triggers": list(self.safety.triggers)}
+        if self.safety.kind == "not_accepted":
+            out["not_accepted_reason"] = not_accepted_label(self.safety.reason_code)
         out["model_version"] = self.model_version
         out["units"] = [u.__dict__ for u in self.units]
         return out

@@ -11,6 +11,7 @@ from sqlmodel import col, select
 
 import routing
 from hotline.core.errors import Invalid
+from hotline.core.sla_setup import legal_deadlines
 from hotline.core.times import BoundedDatetime, utcnow
 from hotline.intake.accuracy import routing_report
 from hotline.intake.advice import advise, catalogue_file, directory
@@ -36,6 +37,12 @@ class SuggestIn(BaseModel):
              summary="智能受理建议：应急/不予受理/直接解答/派单，属地与属事单位及理由")
 def suggest(session: SessionDep, data: SuggestIn) -> dict[str, Any]:
     return advise(session, data.text, data.address, data.request_type).to_dict()
+
+
+@router.get("/legal-deadlines", dependencies=[HotlineSide],
+             summary="法定办理时限表（CQ §13(四)）：派发时 legal_basis 可选的名称、工作日与依据")
+def legal_deadline_table() -> list[dict[str, Any]]:
+    return legal_deadlines()
 
 
 @router.get("/routing/catalogue", response_class=PlainTextResponse, dependencies=[HotlineSide],

@@ -8,7 +8,8 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from hotline.intake.advice import Advice, advise
+import routing
+from hotline.intake.advice import Advice, advise, safety_input
 from hotline.intake.models import DispatchRecord
 
 log = logging.getLogger("hotline.intake")
@@ -21,6 +22,16 @@ def advice_for(session: Session, content: str, address: str | None, request_type
         return advise(session, content, address, request_type)
     except Exception:
         log.exception("routing advice failed for %s", number)
+        return None
+
+
+def safety_for(content: str, number: str) -> routing.SafetyInput | None:
+    """The safety verdict alone, when routing's advice failed: a dispatch must still know
+    whether it is about to make an emergency a work order (CQ §10)."""
+    try:
+        return safety_input(content)
+    except Exception:
+        log.exception("safety check failed for %s", number)
         return None
 
 

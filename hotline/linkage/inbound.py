@@ -21,9 +21,11 @@ from sqlmodel import Session, select
 import integrations
 from hotline.core.errors import DomainError
 from hotline.core.times import utcnow
+from hotline.intake.advice import safety_input
 from hotline.linkage.models import Direction, InboxMessage, LinkedMatter, MatterStatus
 from hotline.linkage.outbound import enqueue
 from hotline.linkage.peers import OUR_CODE, peers
+from hotline.notifications.notify import notify_supervisors
 from hotline.tickets import history
 from hotline.tickets.actions import EventKind
 from hotline.tickets.commands import Registration, apply, register
@@ -125,6 +127,17 @@ def _create_from_transfer(session: Session, peer_code: str, envelope: integratio
                  "peer_id": ticket.number})
     enqueue(session, peer_code, accepted, ticket.id, now)
     session.flush()
+    safety = safety_input(ticket.content)
+    if safety.kind == "emergency":
+        # CQ §10: an emergency is never auto-dispatched as a work order; an agent hands it over
+        # (or overrides with a reason), and the supervisors hear of it now.
+        words = "、".join(safety.triggers)
+        notify_supervisors(session, kind="em_inbound", ticket_id=ticket.id, now=now,
+                           title=f"【转入紧急事项】{peer_code} 转来工单 {ticket.number} 疑似紧急",
+                           body=f"系统判定应移交 {safety.service or '110'}（{words}），未自动派发，"
+                                f"请话务员立即处置（CQ §10）")
+        log.info("inbound %s looks like an emergency (%s): left for an agent", ticket.number, words)
+        return ticket
     try:
         with session.begin_nested():
             apply(session, actor, ticket, Dispatch(note=f"{peer_code} 转办，按智能派单建议派发"), now)

@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 
 import integrations
 from hotline.core.db import on_commit
+from hotline.core.errors import Conflict
 from hotline.core.signals import Signal
 from hotline.linkage.models import Direction, LinkedMatter, MatterStatus, OutboxMessage
 from hotline.linkage.peers import OUR_CODE, peers
@@ -60,10 +61,24 @@ def hand_over(session: Session, ticket: Ticket, service: str, reason: str, now: 
         transfer_reason=reason[:200] or "涉及人身财产安全的紧急事项", urgency="very_urgent")
     envelope = integrations.Envelope.new("ticket_transfer", sender=OUR_CODE,
                                          correlation_id=ticket.number, payload=payload, sent_at=now)
+    link = session.exec(select(LinkedMatter).where(LinkedMatter.ticket_id == ticket.id)
+                        .where(LinkedMatter.peer == service)
+                        .where(LinkedMatter.direction == Direction.out)).first()
+    if link is not None and link.status not in (MatterStatus.closed, MatterStatus.rejected):
+        raise Conflict(f"工单 {ticket.number} 已移交 {service}，对方尚在处置，无需重复移交",
+                       title="已移交对方平台")
     enqueue(session, service, envelope, ticket.id, now)
-    session.add(LinkedMatter(ticket_id=ticket.id, peer=service, direction=Direction.out,
-                             our_ref=ticket.number, status=MatterStatus.queued, sent_at=now,
-                             updated_at=now))
+    if link is None:
+        session.add(LinkedMatter(ticket_id=ticket.id, peer=service, direction=Direction.out,
+                                 our_ref=ticket.number, status=MatterStatus.queued, sent_at=now,
+                                 updated_at=now))
+    else:
+        # Handed over again after the peer closed or sent back the earlier matter (a unit
+        # bringing 110 in after a reclaim): one row per ticket and peer, started afresh.
+        link.status, link.sent_at, link.updated_at = MatterStatus.queued, now, now
+        link.peer_ref = link.acked_at = link.closed_at = link.rejected_reason = None
+        link.milestones, link.seen = {}, []
+        session.add(link)
     return True
 
 
@@ -94,6 +109,7 @@ FEEDBACK: dict[Action, integrations.MessageKind | None] = {
     Action.merge: integrations.MessageKind.result,
     Action.reclaim: None,
     Action.archive: None,
+    Action.bring_in_peer: None,
 }
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from hotline.linkage.outbound import hand_over, report_progress
 from hotline.tickets.actions import Action
 from hotline.tickets.models import is_peer_channel
-from hotline.tickets.payloads import EmergencyHandover
+from hotline.tickets.payloads import BringInPeer, EmergencyHandover
 from hotline.tickets.signals import ActionDone, action_done
 
 
 def on_action(done: ActionDone) -> None:
-    if isinstance(done.payload, EmergencyHandover):
+    if isinstance(done.payload, EmergencyHandover | BringInPeer):
         # SH 二(一)2: the matter goes to the peer platform through the outbox, in this transaction.
         sent = hand_over(done.session, done.ticket, done.payload.service, done.payload.reason,
                          done.now)

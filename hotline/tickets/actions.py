@@ -36,6 +36,7 @@ class Action(StrEnum):
     merge = "merge"
     reclaim = "reclaim"
     archive = "archive"
+    bring_in_peer = "bring_in_peer"
 
 
 class EventKind(StrEnum):

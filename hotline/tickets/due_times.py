@@ -8,6 +8,7 @@ to the clocks is its ``clock`` field in the workflow table. Working-day arithmet
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -16,6 +17,8 @@ from hotline.core.settings import get_settings
 from hotline.core.sla_setup import get_calendar, get_policy
 from hotline.tickets.models import Ticket, TicketEvent
 from hotline.tickets.workflow import BY_ACTION, FrozenClock
+
+log = logging.getLogger("hotline.tickets")
 
 ClockMap = dict[str, sla.ClockStatus]
 CLOCK_LABELS = {"transfer": "流转时限", "return": "退单时限", "close": "办结时限"}
@@ -43,9 +46,17 @@ def timeline(events: Sequence[TicketEvent]) -> list[sla.TimelineEvent]:
 
 
 def compute(ticket: Ticket, events: Sequence[TicketEvent], now: datetime) -> ClockMap:
-    return sla.compute_clocks(timeline(events), policy=get_policy(), calendar=get_calendar(),
+    policy = get_policy()
+    legal = ticket.legal_basis
+    if legal and legal not in policy.legal:
+        # Dispatch refuses unknown names; one can still vanish when operators load a new table.
+        # The ticket keeps its ordinary deadline rather than failing every read (the dispatch
+        # event still records the basis it was given).
+        log.warning("ticket %s: legal basis %r no longer in the table", ticket.number, legal)
+        legal = None
+    return sla.compute_clocks(timeline(events), policy=policy, calendar=get_calendar(),
                               now=now, request_type=ticket.request_type, category=ticket.category,
-                              legal=ticket.legal_basis)
+                              legal=legal)
 
 
 def refresh(ticket: Ticket, events: Sequence[TicketEvent], now: datetime) -> ClockMap:

@@ -41,6 +41,7 @@ LABELS: dict[str, str] = {
     "contacted_caller": "已联系来电人", "rating": "评价", "comment": "来电人意见",
     "resolved": "问题已解决", "counts_for_satisfaction": "计入满意率", "explanation": "解释说明",
     "target_number": "合并到工单编号",
+    "emergency_override": "紧急事项仍派发的理由（CQ §10，报告主管）",
 }
 CHOICE_LABELS: dict[str, dict[str, str]] = {
     "reason_code": NOT_ACCEPTED_LABELS, "rating": RATING_LABELS,
@@ -222,5 +223,7 @@ def console_decision(form: FormData, choice: str) -> IntakeChoice | None:
         return Dispatch.model_validate({
             "lead_unit_id": lead or None, "co_unit_ids": sorted(co),  # pydantic validates ids
             "category": form.get("category") or None, "due_working_days": days or None,
-            "note": form.get("note") or None})
+            "note": form.get("note") or None,
+            # the console's "仍要派发的理由" when the safety check fired (CQ §10)
+            "emergency_override": str(form.get("override_reason") or "").strip() or None})
     return None

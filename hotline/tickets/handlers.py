@@ -17,12 +17,13 @@ from typing import Any, TypeVar
 
 from sqlmodel import Session, col, func, select
 
+import routing
 import sla
-from hotline.core.errors import Conflict, Invalid
+from hotline.core.errors import Conflict, EmergencyNotDispatchable, Invalid
 from hotline.core.settings import get_settings
-from hotline.core.sla_setup import get_calendar, get_policy
+from hotline.core.sla_setup import get_calendar, get_policy, legal_deadlines
 from hotline.core.times import as_utc
-from hotline.intake.learning import advice_for, mark_returned, record_dispatch
+from hotline.intake.learning import advice_for, mark_returned, record_dispatch, safety_for
 from hotline.tickets import history
 from hotline.tickets.actions import Action, EventKind
 from hotline.tickets.models import (
@@ -43,6 +44,7 @@ from hotline.tickets.payloads import (
     AnswerSupervision,
     ApproveExtension,
     Archive,
+    BringInPeer,
     Close,
     CloseWithoutVisit,
     CoInput,
@@ -169,6 +171,13 @@ def emergency_handover(a: Act, p: EmergencyHandover) -> Outcome:
     return Outcome(p.reason, {"service": p.service, "caller_connected": p.caller_connected})
 
 
+@handles(BringInPeer)
+def bring_in_peer(a: Act, p: BringInPeer) -> Outcome:
+    # The unit keeps working the ticket; the peer hand-over and the report to the supervisors
+    # are receivers of this action (linkage, supervision), as for an emergency hand-over.
+    return Outcome(p.reason, {"service": p.service, "unit_id": a.actor.unit.id})
+
+
 @handles(Reclaim)
 def reclaim(a: Act, p: Reclaim) -> Outcome:
     a.ticket.closed_at = None
@@ -206,6 +215,7 @@ def dispatch(a: Act, p: Dispatch) -> Outcome:
     if p.category:
         t.category = p.category
     advice = advice_for(s, t.content, t.address, t.request_type, t.number)
+    override = _emergency_guard(t, p, advice.safety if advice else safety_for(t.content, t.number))
     used = p.lead_unit_id is None
     lead, co = p.lead_unit_id, list(p.co_unit_ids)
     if lead is None:
@@ -218,6 +228,11 @@ def dispatch(a: Act, p: Dispatch) -> Outcome:
     if any(u.kind == UnitKind.hotline for u in units.values()):
         raise Invalid("不能派发给热线中心本身", title="承办单位不正确")
     due_at = _future(p.due_at, now, "交办时限") if p.due_at is not None else None
+    if p.legal_basis and p.legal_basis not in get_policy().legal:
+        known = [row["name"] for row in legal_deadlines()]
+        raise Invalid(f"未知的法定时限依据“{p.legal_basis}”；可选：{'、'.join(known) or '（无）'}"
+                      f"（CQ §13(四)，见 /api/v1/legal-deadlines）",
+                      title="法定时限依据不存在", known=known)
     # A re-dispatch replaces the earlier lead and co-units (CQ §12(二)).
     _withdraw(s, t, [AssignmentRole.lead, AssignmentRole.co])
     s.flush()
@@ -240,7 +255,31 @@ def dispatch(a: Act, p: Dispatch) -> Outcome:
         record["legal_basis"] = p.legal_basis
     if p.category:
         record["category"] = p.category
+    if override is not None:
+        record["emergency_override"] = override
     return Outcome(p.note, record)
+
+
+def _emergency_guard(t: Ticket, p: Dispatch, safety: routing.SafetyInput | None
+                     ) -> dict[str, Any] | None:
+    """CQ §10: an emergency is handed over at once, never made a work order — whichever path
+    the dispatch came by (intake, the ticket page, the API, a peer's transfer). An agent who
+    judges the verdict wrong overrides it with a reason; the override is recorded on the act
+    and reported to the supervisors (``supervision.receivers``)."""
+    if safety is None or safety.kind != "emergency":
+        return None
+    service = safety.service or "110"
+    triggers = list(safety.triggers)
+    why = f"（{'、'.join(triggers)}）" if triggers else ""
+    reason = (p.emergency_override or "").strip()
+    if not reason:
+        raise EmergencyNotDispatchable(
+            f"工单 {t.number} 涉及人身财产安全{why}，应立即移交 {service}（CQ §10）。"
+            f"如确认不属紧急事项，请填写“紧急事项仍派发的理由”（emergency_override），该理由将报告热线主管。",
+            handover={"action": "emergency_handover", "service": service,
+                      "reason": f"涉及人身财产安全{why}，移交{service}"},
+            triggers=triggers, override_field="emergency_override")
+    return {"reason": reason, "service": service, "triggers": triggers}
 
 
 @handles(Sign)

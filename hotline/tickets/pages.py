@@ -41,7 +41,8 @@ from hotline.web.render import WARN_LABELS, WebRoute, dt, templates
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 templates.env.globals.update(STATUS_LABELS=STATUS_LABELS, RATING_LABELS=RATING_LABELS,
-                             CHANNEL_LABELS=CHANNEL_LABELS, min_reason=forms.MIN_REASON)
+                             CHANNEL_LABELS=CHANNEL_LABELS, NOT_ACCEPTED_LABELS=NOT_ACCEPTED_LABELS,
+                             min_reason=forms.MIN_REASON)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -6,7 +6,6 @@ their forms from the same models, so both accept exactly the same things.
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -15,6 +14,10 @@ from hotline.core.ids import DbId
 from hotline.core.times import BoundedDatetime
 from hotline.tickets.actions import Action
 from hotline.tickets.models import Rating
+
+# CQ §9's codes are defined once (``vocabulary``); re-exported here for the forms and pages.
+from vocabulary import NOT_ACCEPTED_LABELS as NOT_ACCEPTED_LABELS
+from vocabulary import NotAcceptedReason as NotAcceptedReason
 
 
 class Payload(BaseModel):
@@ -47,30 +50,6 @@ class WarmTransfer(Payload):
         return self
 
 
-class NotAcceptedReason(StrEnum):
-    """CQ §9: matters the hotline does not accept."""
-
-    litigation = "litigation"  # 诉讼
-    arbitration = "arbitration"  # 仲裁
-    discipline = "discipline"  # 纪检监察
-    reconsideration = "reconsideration"  # 行政复议
-    info_disclosure = "info_disclosure"  # 政府信息公开
-    petition = "petition"  # 已进入信访渠道
-    state_secret = "state_secret"  # 国家秘密
-    commercial_secret = "commercial_secret"  # 商业秘密
-    privacy = "privacy"  # 个人隐私
-    public_order = "public_order"  # 违反公序良俗
-    other_law = "other_law"  # 法律法规规章规定不予受理的其他事项
-
-
-NOT_ACCEPTED_LABELS = {
-    "litigation": "应通过诉讼程序解决", "arbitration": "应通过仲裁程序解决",
-    "discipline": "应通过纪检监察程序解决", "reconsideration": "应通过行政复议程序解决",
-    "info_disclosure": "应通过政府信息公开程序解决", "petition": "已进入信访渠道",
-    "state_secret": "涉及国家秘密", "commercial_secret": "涉及商业秘密",
-    "privacy": "涉及个人隐私", "public_order": "违反社会公序良俗",
-    "other_law": "法律法规规章规定不予受理",
-}
 
 
 class NotAccept(Payload):
@@ -87,6 +66,15 @@ class EmergencyHandover(Payload):
     caller_connected: bool = Field(default=True, description="是否已转接来电人 (CQ §10)")
 
 
+class BringInPeer(Payload):
+    """A handling unit brings in 110/119/120/122 while it keeps working the ticket (CQ §10,
+    SH 二(一)2): the matter turns out to be a police matter or an emergency on the spot."""
+
+    action: Literal[Action.bring_in_peer] = Action.bring_in_peer
+    service: Literal["110", "119", "120", "122"]
+    reason: Text = Field(description="需要联动处置的情况")
+
+
 class Dispatch(Payload):
     action: Literal[Action.dispatch] = Action.dispatch
     lead_unit_id: DbId | None = Field(
@@ -98,6 +86,9 @@ class Dispatch(Payload):
     due_working_days: int | None = Field(default=None, ge=1, le=120)
     legal_basis: str | None = Field(default=None, max_length=64, description="法定时限名称")
     note: str | None = Field(default=None, max_length=2000)
+    emergency_override: str | None = Field(
+        default=None, max_length=2000,
+        description="系统判定为紧急事项（CQ §10）仍派发为工单的理由；记录在案并报告热线主管")
 
     @model_validator(mode="after")
     def _one_deadline(self) -> Dispatch:
@@ -226,6 +217,6 @@ ActionPayload = Annotated[
     AnswerDirectly | WarmTransfer | NotAccept | EmergencyHandover | Dispatch | Sign | Forward
     | Return | RejectReturn | RequestExtension | ApproveExtension | DenyExtension | CoInput
     | Reply | Visit | Rework | ExplainClose | Close | CloseWithoutVisit | Supervise
-    | AnswerSupervision | Merge | Reclaim | Archive,
+    | AnswerSupervision | Merge | Reclaim | Archive | BringInPeer,
     Field(discriminator="action"),
 ]

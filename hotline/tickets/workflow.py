@@ -28,6 +28,7 @@ from hotline.tickets.payloads import (
     AnswerSupervision,
     ApproveExtension,
     Archive,
+    BringInPeer,
     Close,
     CloseWithoutVisit,
     CoInput,
@@ -259,6 +260,10 @@ TRANSITIONS: tuple[Transition, ...] = (
                "hotline", Reclaim, rule="SH 首接责任制：对方退回，首接方继续处置"),
     Transition(A.archive, "归档", frozenset(FINAL_STATES), S.archived,
                frozenset({Role.supervisor, Role.admin}), "hotline", Archive, rule="CQ §16"),
+    # The unit keeps the ticket; the bridge hands the matter to the peer and supervision reports
+    # it (receivers), as for an emergency hand-over at intake.
+    Transition(A.bring_in_peer, "联动110/119/120/122", _WORKING | {S.dispatched}, None,
+               UNIT_ROLES, "holder", BringInPeer, rule="CQ §10, SH 二(一)2", caution=True),
 )
 assert {t.action for t in TRANSITIONS} == set(Action), "every Action has exactly one table entry"
 

@@ -159,7 +159,7 @@ def test_close_deadline_by_request_type_and_law(api: Api, city: City) -> None:
     with time_machine.travel(at("2026-11-02 10:00"), tick=False):
         t0 = at("2026-11-02 10:00")
         for rtype, legal, days in (("咨询", None, 5), ("投诉", None, 15), ("建议", None, 15),
-                                   ("咨询", "政府信息公开", 20)):
+                                   ("咨询", "行政许可决定", 20)):
             n = api.create(request_type=rtype)["number"]
             extra = {"legal_basis": legal} if legal else {}
             d = api.act("agent", n, "dispatch", lead_unit_id=city.unit("DC-DH"), **extra)

@@ -80,7 +80,7 @@ def test_consultation_and_legal_and_custom_deadlines(cal: Calendar, policy: Poli
     now = sh(2026, 3, 3, 9)
     consult = clocks([ev("dispatched", DISPATCH)], now, cal, policy, request_type="咨询")
     assert consult["close"].due == sh(2026, 3, 9, 23, 59, 59)
-    legal = clocks([ev("dispatched", DISPATCH)], now, cal, policy, legal="政府信息公开")
+    legal = clocks([ev("dispatched", DISPATCH)], now, cal, policy, legal="行政许可决定")
     assert legal["close"].due == sh(2026, 3, 30, 23, 59, 59)
     custom = clocks([ev("dispatched", DISPATCH, add=Duration(3))], now, cal, policy)
     assert custom["close"].due == sh(2026, 3, 5, 23, 59, 59)

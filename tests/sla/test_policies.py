@@ -16,7 +16,7 @@ def test_default_policy_is_cq_13(policy: PolicySet) -> None:
     assert policy.return_window == Duration(2)
     assert policy.close_default == Duration(15)
     assert policy.close_by_request_type["咨询"] == Duration(5)
-    assert policy.legal["政府信息公开"] == Duration(20)
+    assert policy.legal["行政许可决定"] == Duration(20)
     assert policy.rework == Duration(5)
     assert policy.supervision == Duration(3)
     assert policy.at_risk_remaining == Duration(1)
@@ -28,8 +28,8 @@ def test_default_policy_is_cq_13(policy: PolicySet) -> None:
 def test_close_duration_precedence(policy: PolicySet) -> None:
     assert policy.close_duration("投诉", None) == Duration(15)
     assert policy.close_duration("咨询", None) == Duration(5)
-    assert policy.close_duration(None, None, legal="政府信息公开") == Duration(20)
-    assert policy.close_duration("咨询", "城乡建设", legal="政府信息公开") == Duration(20)
+    assert policy.close_duration(None, None, legal="行政许可决定") == Duration(20)
+    assert policy.close_duration("咨询", "城乡建设", legal="行政许可决定") == Duration(20)
     with pytest.raises(KeyError, match="unknown legal deadline"):
         policy.close_duration(None, None, legal="不存在")
 
