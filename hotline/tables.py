@@ -3,13 +3,14 @@
 Each feature owns its tables in its own ``models.py``; this module only gathers them.
 """
 
-from hotline.intake.models import CatalogueVersion, DispatchRecord
+from hotline.intake.models import CallerFlag, CallerFlagEvent, CatalogueVersion, DispatchRecord
 from hotline.linkage.models import InboxMessage, LinkedMatter, OutboxMessage
 from hotline.notifications.models import Notification
 from hotline.supervision.models import AnomalyAlert, Escalation, UnitDailyStat
 from hotline.tickets.models import (
     ExtensionRequest,
     PersonalDataAccess,
+    ReplyReview,
     ReturnRecord,
     ReturnVisit,
     SupervisionOrder,
@@ -23,4 +24,5 @@ from hotline.units.models import Unit, User
 TABLES = (CatalogueVersion, DispatchRecord, InboxMessage, LinkedMatter, OutboxMessage,
           Notification, AnomalyAlert, Escalation, UnitDailyStat, ExtensionRequest,
           PersonalDataAccess, ReturnRecord, ReturnVisit, SupervisionOrder, Ticket, TicketCounter,
-          TicketEvent, TicketUnit, Unit, User)
+          TicketEvent, TicketUnit, Unit, User,
+          CallerFlag, CallerFlagEvent, ReplyReview)

@@ -94,6 +94,10 @@ FEEDBACK: dict[Action, integrations.MessageKind | None] = {
     Action.merge: integrations.MessageKind.result,
     Action.reclaim: None,
     Action.archive: None,
+    Action.visit_attempt: None,
+    Action.co_sign: None,
+    Action.submit_reply: None,
+    Action.review_reply: None,
 }
 
 

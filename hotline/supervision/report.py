@@ -21,6 +21,8 @@ COLUMNS: list[tuple[str, str, str]] = [
     ("improper_returns", "不当退单", "int"), ("extension_rate", "延期率", "pct"),
     ("abnormal_extensions", "异常延期", "int"), ("satisfaction_rate", "满意率", "pct"),
     ("resolution_rate", "解决率", "pct"), ("rework_rate", "重办率", "pct"),
+    ("late_returns", "超时退单", "int"), ("unsigned_overdue", "超时未签收", "int"),
+    ("unanswered_overdue", "超期未答复", "int"),
 ]
 
 

@@ -25,9 +25,11 @@ from hotline.tickets.models import (
     ReturnVisit,
     SupervisionOrder,
     Ticket,
+    TicketEvent,
     TicketUnit,
 )
 from hotline.tickets.schemas import (
+    CallerWait,
     ClockPublic,
     EventPublic,
     PublicProgress,
@@ -145,6 +147,7 @@ def ticket_detail(
         reply_content=ticket.reply_content, decision=ticket.decision,
         merged_into=merged_into.number if merged_into else None,
         rework_count=ticket.rework_count,
+        caller_wait=caller_wait(ticket, events, now),
         clocks=[clock_public(c) for c in clock_map.values()],
         events=[
             EventPublic(
@@ -162,6 +165,22 @@ def ticket_detail(
         supervision_orders=_rows(session, SupervisionOrder, ticket.id),
         allowed_actions=allowed,
     )
+
+
+def caller_wait(ticket: Ticket, events: list[TicketEvent], now: datetime) -> CallerWait:
+    """The caller's total wait: never reset by a re-dispatch, whatever the units' clocks do."""
+    dispatches = [i for i, e in enumerate(events) if e.action == "dispatch"]
+    first_due = None
+    if dispatches:
+        first = due_times.compute(ticket, events[: dispatches[0] + 1], now).get("close")
+        first_due = first.due if first else None
+    answered = ticket.status in (Status.replied, Status.visited)
+    ended = ticket.closed_at or (ticket.replied_at if answered else None)
+    end = ended or now
+    days = get_calendar().working_days_between(local(ticket.created_at).date(), local(end).date())
+    return CallerWait(registered_at=ticket.created_at, ended_at=ended, working_days=max(0, days),
+                      dispatches=len(dispatches), first_close_due_at=first_due,
+                      past_first_due=first_due is not None and end > first_due)
 
 
 # ---------------------------------------------------------------------------------------------

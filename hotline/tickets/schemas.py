@@ -121,12 +121,28 @@ class TicketSummary(BaseModel):
     version: int
 
 
+class CallerWait(BaseModel):
+    """The caller's whole wait, across every re-dispatch (CQ §13(一)(二); docs/WORKFLOW.md).
+
+    A re-dispatch gives the new unit fresh clocks; the caller's wait does not restart, so it is
+    shown beside them: from registration to the reply (or now), with the first deadline the
+    caller was given."""
+
+    registered_at: datetime
+    ended_at: datetime | None = Field(description="答复来电人的时间；仍在等待为空")
+    working_days: int = Field(description="来电人已等待的工作日数（登记当日不计）")
+    dispatches: int = Field(description="派发次数（含重新派发）")
+    first_close_due_at: datetime | None = Field(description="首次派发时的办结时限")
+    past_first_due: bool
+
+
 class TicketDetail(TicketSummary):
     co_units: list[UnitRef]
     reply_content: str | None
     decision: dict[str, Any] | None
     merged_into: str | None
     rework_count: int
+    caller_wait: CallerWait
     clocks: list[ClockPublic]
     events: list[EventPublic]
     extensions: list[dict[str, Any]]
