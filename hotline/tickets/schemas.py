@@ -122,7 +122,7 @@ class TicketSummary(BaseModel):
 
 
 class CallerWait(BaseModel):
-    """The caller's whole wait, across every re-dispatch (CQ §13(一)(二); docs/WORKFLOW.md).
+    """The caller's whole wait, across every re-dispatch (CQ §13(一)(二); docs/DEADLINES.md).
 
     A re-dispatch gives the new unit fresh clocks; the caller's wait does not restart, so it is
     shown beside them: from registration to the reply (or now), with the first deadline the
