@@ -27,7 +27,11 @@ COLUMNS: list[tuple[str, str, str]] = [
 
 
 def month_bounds(month: str) -> tuple[datetime, datetime]:
-    """'2026-11' → [2026-11-01, 2026-12-01) in Asia/Shanghai; ValueError if malformed."""
+    """'2026-11' → [2026-11-01, 2026-12-01) in Asia/Shanghai; ValueError if malformed.
+    A bare year '2026' → the whole year (年度评估, CQ §24)."""
+    if len(month) == 4:
+        y = int(month)
+        return datetime(y, 1, 1, tzinfo=SHANGHAI), datetime(y + 1, 1, 1, tzinfo=SHANGHAI)
     year, mon = (int(x) for x in month.split("-"))
     start = date(year, mon, 1)
     end = date(year + (mon == 12), mon % 12 + 1, 1)
