@@ -9,6 +9,7 @@ a half-applied change.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -103,6 +104,9 @@ def register(session: Session, actor: Actor, data: Registration, decision: Paylo
         content=data.content, address=data.address, urgency=data.urgency,
         status=Status.registered, created_by_id=actor.id, created_at=now, updated_at=now, route=[],
     )
+    if not ticket.caller_phone:
+        # CQ §11: a withheld number is not stored as anything; the caller gets a code instead.
+        ticket.lookup_code = new_lookup_code()
     session.add(ticket)
     session.flush()
     session.add(history.event(ticket, seq=1, kind=EventKind.register, actor=actor, now=now,
@@ -115,12 +119,21 @@ def register(session: Session, actor: Actor, data: Registration, decision: Paylo
     return ticket
 
 
+#: No 0/O, 1/I/L: read out over the phone without mistakes.
+_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+
+def new_lookup_code() -> str:
+    return "".join(secrets.choice(_CODE_ALPHABET) for _ in range(8))
+
+
 def create_ticket(session: Session, actor: Actor, data: TicketCreate,
                   now: datetime | None = None) -> Ticket:
     """Registration as the API and the agent console submit it: the request and, optionally,
     the agent's decision in the same command."""
     registration = Registration(
-        channel=data.channel.value, caller_phone=data.caller_phone, request_type=data.request_type,
+        channel=data.channel.value, caller_phone=data.caller_phone or "",
+        request_type=data.request_type,
         content=data.content, caller_name=data.caller_name, category=data.category,
         address=data.address, urgency=Urgency(data.urgency))
     return register(session, actor, registration, data.decision, now)

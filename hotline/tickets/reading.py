@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -98,7 +99,8 @@ def summary(
         created_at=ticket.created_at, dispatched_at=ticket.dispatched_at,
         close_due_at=ticket.close_due_at, next_due_at=ticket.next_due_at,
         warning=due_times.warning_level(ticket, now), sla_provisional=ticket.sla_provisional,
-        version=ticket.version,
+        version=ticket.version, caller_phone_withheld=not ticket.caller_phone,
+        lookup_code=ticket.lookup_code if actor.hotline_side else None,
     )
 
 
@@ -281,14 +283,24 @@ def is_public(kind: str) -> bool:
     return transition.public if transition is not None else kind in PUBLIC_EVENTS
 
 
-def public_progress(session: Session, number: str, phone_last4: str) -> PublicProgress:
+def _proves_caller(ticket: Ticket, phone_last4: str | None, code: str | None) -> bool:
+    """The last four digits of the number, or (number withheld, CQ §11) the lookup code."""
+    if code:
+        return ticket.lookup_code is not None and hmac.compare_digest(
+            ticket.lookup_code, code.strip().upper())
+    return (phone_last4 is not None and len(phone_last4) == 4 and bool(ticket.caller_phone)
+            and ticket.caller_phone.endswith(phone_last4))
+
+
+def public_progress(session: Session, number: str, phone_last4: str | None,
+                    code: str | None = None) -> PublicProgress:
     try:
         ticket = load_ticket(session, number)
     except NotFound:
         ticket = None
     # Same answer for "no such ticket" and "wrong digits": numbers cannot be probed.
-    if ticket is None or not ticket.caller_phone.endswith(phone_last4) or len(phone_last4) != 4:
-        raise NotFound("未找到与该编号和手机号后四位匹配的工单", title="工单不存在")
+    if ticket is None or not _proves_caller(ticket, phone_last4, code):
+        raise NotFound("未找到与该编号和手机号后四位（或查询码）匹配的工单", title="工单不存在")
     events = history.load(session, ticket.id)
     holder = session.get(Unit, ticket.holder_unit_id) if ticket.holder_unit_id else None
     steps = [
