@@ -7,6 +7,7 @@ takes seconds to import, and ``hotline --help`` or ``hotline db upgrade`` should
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
@@ -291,6 +292,29 @@ def audit_verify() -> None:
                    err=True)
         raise typer.Exit(1)
     typer.echo(f"事件链完好：{checked} 条事件")
+@app.command("report")
+def monthly_report(
+    month: Annotated[str, typer.Option("--month", help="月份 YYYY-MM")],
+    fmt: Annotated[str, typer.Option("--format", help="xlsx 或 html")] = "xlsx",
+    out: Annotated[Path | None, typer.Option("--out", help="输出文件，默认 report-YYYY-MM.<格式>")] = None,
+) -> None:
+    """月度单位考评报告（口径见 docs/METRICS.md，CQ §24）。"""
+    from hotline.core.db import unit_of_work  # lazy: fast CLI start
+    from hotline.supervision import report as report_service  # lazy: fast CLI start
+
+    if fmt not in ("xlsx", "html"):
+        _fail("--format 只能是 xlsx 或 html")
+    try:
+        with unit_of_work() as session:
+            units, hotline = report_service.collect(session, month, None)
+    except ValueError:
+        _fail(f"月份格式不正确：{month}（应为 YYYY-MM）")
+    target = out or Path(f"report-{month}.{fmt}")
+    if fmt == "xlsx":
+        target.write_bytes(report_service.to_xlsx(month, units, hotline))
+    else:
+        target.write_text(report_service.to_html(month, units, hotline), encoding="utf-8")
+    typer.echo(f"已生成 {target}（{len(units)} 个单位）")
 
 
 def main() -> None:  # pragma: no cover - console entry

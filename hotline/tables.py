@@ -3,7 +3,7 @@
 Each feature owns its tables in its own ``models.py``; this module only gathers them.
 """
 
-from hotline.intake.models import CatalogueVersion, DispatchRecord
+from hotline.intake.models import CallerFlag, CallerFlagEvent, CatalogueVersion, DispatchRecord
 from hotline.linkage.models import InboxMessage, LinkedMatter, OutboxMessage
 from hotline.notifications.models import Notification
 from hotline.supervision.models import AnomalyAlert, Escalation, UnitDailyStat
@@ -12,6 +12,7 @@ from hotline.tickets.models import (
     ExtensionRequest,
     IdempotencyKey,
     PersonalDataAccess,
+    ReplyReview,
     ReturnRecord,
     ReturnVisit,
     SupervisionOrder,
@@ -25,4 +26,5 @@ from hotline.units.models import LoginAudit, Unit, User
 TABLES = (CatalogueVersion, DispatchRecord, InboxMessage, LinkedMatter, OutboxMessage,
           Notification, AnomalyAlert, Escalation, UnitDailyStat, ExtensionRequest,
           PersonalDataAccess, ReturnRecord, ReturnVisit, SupervisionOrder, Ticket, TicketCounter,
-          TicketEvent, TicketUnit, Unit, User, LoginAudit, EventChainHead, IdempotencyKey)
+          TicketEvent, TicketUnit, Unit, User, LoginAudit, EventChainHead, IdempotencyKey,
+          CallerFlag, CallerFlagEvent, ReplyReview)

@@ -115,6 +115,9 @@ class _Replay:
         self.request_type, self.category, self.legal = context
         self.clocks: dict[ClockName, _Clock] = {}
         self.return_cycle = False  # a "returned" happened since the last dispatch
+        #: When the current unit chain received the ticket (the last 交办): the return window
+        #: runs from here, not from the first return (CQ §13(一): 累计不超过 2 个工作日).
+        self.received_at: datetime | None = None
 
     # -- starting clocks ----------------------------------------------------------------
 
@@ -161,6 +164,7 @@ class _Replay:
         if kind == "dispatched":
             # Each 交办 is a new start (CQ §13(一)(二)).
             self.start("transfer", at, policy.transfer)
+            self.received_at = at
             if ret is not None:
                 ret.stop(at)
             self.return_cycle = False
@@ -186,7 +190,9 @@ class _Replay:
             if transfer is not None:
                 transfer.stop(at)
             if ret is None or not self.return_cycle:
-                ret = self.start("return", at, policy.return_window)
+                # The window opened at receipt; a unit that held the ticket past it and then
+                # sends it back returns late, wherever in the chain it sits.
+                ret = self.start("return", self.received_at or at, policy.return_window)
                 self.return_cycle = True
             else:
                 ret.reopen()  # the way back is cumulative (CQ §13(一)): same due

@@ -107,6 +107,16 @@ class Settings(BaseSettings):
     @property
     def api_docs_enabled(self) -> bool:
         return self.demo_mode if self.api_docs is None else self.api_docs
+    # i14b: CQ §13(二) co-units, §14 visits, §26 caller flags.
+    co_unit_working_days: int = Field(
+        default=5, ge=1, le=60, description="working days a co-unit has to give its input")
+    satisfaction_excluded_keywords: str = Field(
+        default="调解,执法,行政处罚,行政复议,仲裁",
+        description="category words that mark mediation / enforcement matters (CQ §14)")
+    close_without_visit_attempts: int = Field(
+        default=3, ge=1, le=10, description="failed visit attempts before closing without one")
+    caller_flag_days: int = Field(
+        default=90, ge=1, le=730, description="days an approved abusive-caller flag lasts")
 
     def check_safe(self) -> None:
         """Refuse a non-demo deployment that still uses the shipped secret."""

@@ -11,8 +11,11 @@ from sqlmodel import col, select
 
 import routing
 from hotline.core.errors import Invalid
+from hotline.core.ids import DbIdPath
+from hotline.core.phones import normalise_phone
 from hotline.core.sla_setup import legal_deadlines
 from hotline.core.times import BoundedDatetime, utcnow
+from hotline.intake import caller_flags
 from hotline.intake.accuracy import routing_report
 from hotline.intake.advice import advise, catalogue_file, directory
 from hotline.intake.models import CatalogueVersion
@@ -81,3 +84,76 @@ def report(session: SessionDep, start: BoundedDatetime, end: BoundedDatetime) ->
     if start.tzinfo is None or end.tzinfo is None:
         raise Invalid("时间须带时区", title="时间格式不正确")
     return routing_report(session, start, end).to_dict()
+
+
+# ---------------------------------------------------------------------------------------------
+# CQ §26: abusive or malicious callers
+# ---------------------------------------------------------------------------------------------
+class FlagIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    caller_phone: str = Field(min_length=3, max_length=32)
+    reason: caller_flags.FlagReason
+    evidence: str = Field(min_length=1, max_length=4000, description="事实与证据：时间、次数、录音编号等")
+    ticket_numbers: list[Annotated[str, Field(min_length=8, max_length=20)]] = Field(
+        default_factory=list, max_length=50)
+
+
+class FlagDecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    approve: bool
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class FlagLiftIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    note: str = Field(min_length=1, max_length=2000)
+
+
+Supervisors = require_roles(Role.supervisor, Role.admin)
+
+
+def _phone(value: str) -> str:
+    try:
+        return normalise_phone(value)
+    except ValueError as exc:
+        raise Invalid(str(exc), title="号码不正确") from exc
+
+
+@router.post("/caller-flags", status_code=201, dependencies=[HotlineSide],
+             summary="标记恶意来电人（理由与证据，待督办审批）(CQ §26)")
+def create_flag(session: SessionDep, actor: ActorDep, data: FlagIn) -> dict[str, Any]:
+    flag = caller_flags.flag_caller(session, actor, _phone(data.caller_phone), data.reason,
+                                    data.evidence, data.ticket_numbers, utcnow())
+    return caller_flags.view(flag)
+
+
+@router.post("/caller-flags/{flag_id}/decision", dependencies=[Supervisors],
+             summary="审批恶意来电标记（通过后限期生效）(CQ §26)")
+def decide_flag(session: SessionDep, actor: ActorDep, flag_id: DbIdPath,
+                data: FlagDecisionIn) -> dict[str, Any]:
+    return caller_flags.view(caller_flags.decide(session, actor, flag_id, data.approve, data.note,
+                                                 utcnow()))
+
+
+@router.post("/caller-flags/{flag_id}/lift", dependencies=[Supervisors],
+             summary="撤销恶意来电标记 (CQ §26)")
+def lift_flag(session: SessionDep, actor: ActorDep, flag_id: DbIdPath,
+              data: FlagLiftIn) -> dict[str, Any]:
+    return caller_flags.view(caller_flags.lift(session, actor, flag_id, data.note, utcnow()))
+
+
+@router.get("/caller-flags", dependencies=[HotlineSide],
+            summary="恶意来电标记及其审计记录 (CQ §26)")
+def get_flags(session: SessionDep,
+              phone: Annotated[str | None, Query(max_length=32)] = None,
+              status: Annotated[str | None, Query(pattern="^(pending|approved|rejected|lifted)$")] = None,
+              ) -> list[dict[str, Any]]:
+    return caller_flags.list_flags(session, _phone(phone) if phone else None, status, utcnow())
+
+
+@router.get("/caller-flags/warning", dependencies=[HotlineSide],
+            summary="受理时的来电人提示：该号码是否有生效的恶意来电标记 (CQ §26)")
+def flag_warning(session: SessionDep,
+                 phone: Annotated[str, Query(min_length=3, max_length=32)]) -> dict[str, Any]:
+    w = caller_flags.warning_for(session, _phone(phone), utcnow())
+    return {"flagged": w.flagged, "message": w.message, "flags": w.flags}

@@ -45,3 +45,39 @@ class CatalogueVersion(SQLModel, table=True):
     note: str | None = Field(default=None, max_length=500)
     created_by_id: int | None = Field(default=None, foreign_key="users.id")
     created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class CallerFlag(SQLModel, table=True):
+    """CQ §26: a caller an agent reported as abusive or malicious, with reason and evidence.
+
+    It warns the agent at intake once a supervisor approved it, until it expires; it never
+    blocks a call (an emergency from a flagged number is handled like any other).
+    """
+
+    __tablename__ = "caller_flags"
+
+    id: int = Field(default=None, primary_key=True)
+    caller_phone: str = Field(max_length=32, index=True)
+    reason: str = Field(max_length=32)  # CallerFlagReason
+    evidence: str = Field(sa_column=Column(Text, nullable=False))
+    ticket_numbers: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    status: str = Field(default="pending", max_length=10)  # pending / approved / rejected / lifted
+    flagged_by_id: int = Field(foreign_key="users.id")
+    flagged_at: datetime = Field(sa_type=UTCDateTime)
+    decided_by_id: int | None = Field(default=None, foreign_key="users.id")
+    decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    decision_note: str | None = Field(default=None, sa_column=Column(Text))
+    expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class CallerFlagEvent(SQLModel, table=True):
+    """The audit of every flag and every decision on it (CQ §26, §22): append-only."""
+
+    __tablename__ = "caller_flag_events"
+
+    id: int = Field(default=None, primary_key=True)
+    flag_id: int = Field(foreign_key="caller_flags.id", index=True)
+    action: str = Field(max_length=16)  # flagged / approved / rejected / lifted / warned
+    actor_id: int | None = Field(default=None, foreign_key="users.id")
+    note: str | None = Field(default=None, sa_column=Column(Text))
+    at: datetime = Field(sa_type=UTCDateTime)

@@ -107,8 +107,11 @@ def _create_from_transfer(session: Session, peer_code: str, envelope: integratio
     content = p.content
     try:
         phone = normalise_phone(p.caller_phone)
-    except ValueError:  # e.g. a withheld number: keep it in the text, route calls via 12345
-        phone, content = "12345", f"{p.content}（来电号码：{p.caller_phone}）"
+    except ValueError:  # e.g. a withheld number: not stored as a number (CQ §11); the ticket
+        # gets a lookup code, and what the peer sent stays in the text
+        phone = ""
+        if p.caller_phone:
+            content = f"{p.content}（来电号码：{p.caller_phone}）"
     actor = bridge_actor(session)
     category = getattr(p, "category", None)
     ticket = register(session, actor, Registration(

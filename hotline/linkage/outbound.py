@@ -110,6 +110,10 @@ FEEDBACK: dict[Action, integrations.MessageKind | None] = {
     Action.reclaim: None,
     Action.archive: None,
     Action.bring_in_peer: None,
+    Action.visit_attempt: None,
+    Action.co_sign: None,
+    Action.submit_reply: None,
+    Action.review_reply: None,
 }
 
 

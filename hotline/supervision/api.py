@@ -97,13 +97,23 @@ def _scope(session: SessionDep, actor: Actor) -> list[int] | None:
     return None if actor.hotline_side else subtree_unit_ids(session, actor.unit.path)
 
 
-@router.get("/metrics", dependencies=[Watchers], summary="单位绩效指标（口径见 docs/METRICS.md）")
-def metrics(session: SessionDep, actor: ActorDep, month: Month) -> dict[str, Any]:
+@router.get("/metrics", dependencies=[Watchers],
+            summary="单位绩效指标：月度监测（month）或年度评估（year），口径见 docs/METRICS.md")
+def metrics(session: SessionDep, actor: ActorDep,
+            month: Annotated[str | None, Query(pattern=r"^(19|20)\d{2}-(0[1-9]|1[0-2])$",
+                                               description="YYYY-MM")] = None,
+            year: Annotated[int | None, Query(ge=1990, le=2099, description="年度评估 (CQ §24)")] = None,
+            ) -> dict[str, Any]:
+    if (month is None) == (year is None):
+        raise Invalid("month 与 year 必须且只能给一个", title="统计期不正确")
+    period = month if month is not None else str(year)
     try:
-        units, hotline = report_service.collect(session, month, _scope(session, actor))
+        units, hotline = report_service.collect(session, period, _scope(session, actor))
     except ValueError as exc:
-        raise Invalid(f"月份格式不正确：{month}") from exc
-    return {"month": month, "units": [m.to_dict() for m in units], "hotline": hotline.to_dict()}
+        raise Invalid(f"统计期格式不正确：{period}") from exc
+    key = "month" if month is not None else "year"
+    return {key: month if month is not None else year, "units": [m.to_dict() for m in units],
+            "hotline": hotline.to_dict()}
 
 
 @router.get("/report", dependencies=[Watchers], summary="月度单位考评报告（HTML 或 XLSX）",

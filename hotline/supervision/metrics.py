@@ -16,6 +16,8 @@ from sqlalchemy import and_, exists, func, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
+from hotline.core.times import as_utc, utcnow
+from hotline.tickets import due_times, history
 from hotline.tickets.actions import Action, EventKind
 from hotline.tickets.models import (
     AssignmentRole,
@@ -24,6 +26,7 @@ from hotline.tickets.models import (
     Rating,
     ReturnRecord,
     ReturnVisit,
+    Ticket,
     TicketEvent,
     TicketUnit,
 )
@@ -49,6 +52,11 @@ class UnitMetrics:
     resolution_answers: int = 0
     resolved: int = 0
     reworks: int = 0
+    #: CQ §13(一): returns sent after the window (2 wd from receipt).
+    late_returns: int = 0
+    #: CQ §24: deadlines that fell due in the period with nothing done by its end.
+    unsigned_overdue: int = 0
+    unanswered_overdue: int = 0
 
     @staticmethod
     def _rate(num: int, den: int) -> float | None:
@@ -56,11 +64,11 @@ class UnitMetrics:
 
     @property
     def on_time_sign_rate(self) -> float | None:
-        return self._rate(self.signed_on_time, self.signed)
+        return self._rate(self.signed_on_time, self.signed + self.unsigned_overdue)
 
     @property
     def on_time_close_rate(self) -> float | None:
-        return self._rate(self.replied_on_time, self.replied)
+        return self._rate(self.replied_on_time, self.replied + self.unanswered_overdue)
 
     @property
     def avg_working_days_to_close(self) -> float | None:
@@ -68,7 +76,14 @@ class UnitMetrics:
 
     @property
     def return_rate(self) -> float | None:
-        return self._rate(self.returns, self.received)
+        if self.returns and not self.received:
+            return 1.0  # returned what it received earlier: all of this period's work
+        rate = self._rate(self.returns, self.received)
+        return None if rate is None else min(1.0, rate)
+
+    @property
+    def late_return_rate(self) -> float | None:
+        return self._rate(self.late_returns, self.returns)
 
     @property
     def improper_return_rate(self) -> float | None:
@@ -96,7 +111,10 @@ class UnitMetrics:
         parts = [(self.on_time_close_rate, 30), (self.on_time_sign_rate, 15),
                  (self.satisfaction_rate, 30), (self.resolution_rate, 15),
                  (None if self.improper_return_rate is None else 1 - self.improper_return_rate, 5),
-                 (None if not self.extensions else 1 - self.abnormal_extensions / self.extensions, 5)]
+                 (None if not self.extensions else 1 - self.abnormal_extensions / self.extensions, 5),
+                 # A unit that sends everything back has done none of the work (CQ §24).
+                 (None if self.return_rate is None else 1 - self.return_rate, 10),
+                 (None if self.late_return_rate is None else 1 - self.late_return_rate, 5)]
         present = [(v, w) for v, w in parts if v is not None]
         if not present:
             return None
@@ -106,7 +124,7 @@ class UnitMetrics:
         d = asdict(self)
         for name in ("on_time_sign_rate", "on_time_close_rate", "avg_working_days_to_close",
                      "return_rate", "improper_return_rate", "extension_rate", "satisfaction_rate",
-                     "resolution_rate", "rework_rate", "score"):
+                     "resolution_rate", "rework_rate", "late_return_rate", "score"):
             d[name] = getattr(self, name)
         return d
 
@@ -151,12 +169,19 @@ def unit_metrics(session: Session, start: datetime, end: datetime,
         .where(col(TicketUnit.role).in_([AssignmentRole.lead, AssignmentRole.handler]))
         .where(_in(col(TicketUnit.assigned_at), start, end)).group_by(col(TicketUnit.unit_id)),
         "received")
+    frozen_due = col(TicketEvent.payload)["due_at"].as_string()
     for action, total, timely in ((Action.sign, "signed", "signed_on_time"),
                                   (Action.reply, "replied", "replied_on_time")):
         base = (select(actor_unit, func.count()).where(action_col == action)
                 .where(_in(at, start, end)).group_by(actor_unit))
-        add(base, total)
         add(base.where(on_time.is_(True)), timely)
+        # A late act whose deadline fell in an earlier period was counted there, as overdue and
+        # undone; counting it again here would punish it twice.
+        for uid, due_text in session.execute(
+                select(actor_unit, frozen_due).where(action_col == action)
+                .where(_in(at, start, end))):
+            if (m := row(uid)) is not None and not _carried(due_text, start):
+                setattr(m, total, getattr(m, total) + 1)
     add(select(actor_unit, func.sum(col(TicketEvent.payload)["working_days_taken"].as_integer()))
         .where(action_col == Action.reply).where(_in(at, start, end)).group_by(actor_unit),
         "working_days_to_close_sum")
@@ -165,6 +190,11 @@ def unit_metrics(session: Session, start: datetime, end: datetime,
         "returns")
     add(select(returner, func.count()).where(_in(returned_at, start, end))
         .where(col(ReturnRecord.improper).is_(True)).group_by(returner), "improper_returns")
+    add(select(returner, func.count()).where(_in(returned_at, start, end))
+        .where(col(ReturnRecord.late).is_(True)).group_by(returner), "late_returns")
+    for uid, field_name in overdue_undone(session, start, end):
+        if (m := row(uid)) is not None:
+            setattr(m, field_name, getattr(m, field_name) + 1)
     er = ExtensionRequest
     earlier = aliased(ExtensionRequest)
     asker, asked_at = col(er.unit_id), col(er.requested_at)
@@ -187,6 +217,52 @@ def unit_metrics(session: Session, start: datetime, end: datetime,
     add(select(visited, func.count()).where(_in(visited_at, start, end))
         .where(col(ReturnVisit.verification) == "rework").group_by(visited), "reworks")
     return sorted(out.values(), key=lambda m: (-(m.score or 0), m.unit_name))
+
+
+def _carried(due_text: str | None, start: datetime) -> bool:
+    if not due_text:
+        return False
+    return datetime.fromisoformat(due_text) < start
+
+
+#: Who must act on a clock, from the act that (re)started it: the unit it went to.
+_TO_UNIT = {"dispatch": "lead_unit_id", "forward": "to_unit_id", "return": "to_unit_id",
+            "reject_return": "to_unit_id"}
+
+
+def overdue_undone(session: Session, start: datetime, end: datetime) -> list[tuple[int, str]]:
+    """(unit, "unsigned_overdue" | "unanswered_overdue") for each transfer or close deadline that
+    fell due in ``[start, end)`` and was still not met when the period ended (or now).
+
+    The ticket's history is replayed by ``sla`` up to that moment, so the answer is what the
+    clocks said then; the unit is the one holding the ticket at that moment (the last dispatch,
+    forward or return sent it there). Tickets whose stored deadlines all lie before ``start``
+    cannot have one falling due in the period (a deadline only moves later), so they are skipped.
+    """
+    cutoff = min(end, utcnow())
+    if cutoff <= start:
+        return []
+    candidates = session.exec(
+        select(Ticket).where(col(Ticket.dispatched_at).is_not(None))
+        .where(col(Ticket.dispatched_at) < cutoff)
+        .where(or_(col(Ticket.transfer_due_at) >= start, col(Ticket.close_due_at) >= start))
+    ).all()
+    out: list[tuple[int, str]] = []
+    for ticket in candidates:
+        events = [e for e in history.load(session, ticket.id) if as_utc(e.at) < cutoff]
+        clocks = due_times.compute(ticket, events, cutoff)
+        holder = None
+        for e in events:
+            key = _TO_UNIT.get(e.action)
+            if key and (e.payload or {}).get(key):
+                holder = int(e.payload[key])
+        if holder is None:
+            continue
+        for name, field_name in (("transfer", "unsigned_overdue"), ("close", "unanswered_overdue")):
+            c = clocks.get(name)
+            if c is not None and c.open and start <= c.due < cutoff:
+                out.append((holder, field_name))
+    return out
 
 
 def hotline_metrics(session: Session, start: datetime, end: datetime) -> HotlineMetrics:

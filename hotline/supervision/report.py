@@ -22,11 +22,17 @@ COLUMNS: list[tuple[str, str, str]] = [
     ("improper_returns", "不当退单", "int"), ("extension_rate", "延期率", "pct"),
     ("abnormal_extensions", "异常延期", "int"), ("satisfaction_rate", "满意率", "pct"),
     ("resolution_rate", "解决率", "pct"), ("rework_rate", "重办率", "pct"),
+    ("late_returns", "超时退单", "int"), ("unsigned_overdue", "超时未签收", "int"),
+    ("unanswered_overdue", "超期未答复", "int"),
 ]
 
 
 def month_bounds(month: str) -> tuple[datetime, datetime]:
-    """'2026-11' → [2026-11-01, 2026-12-01) in Asia/Shanghai; ValueError if malformed."""
+    """'2026-11' → [2026-11-01, 2026-12-01) in Asia/Shanghai; ValueError if malformed.
+    A bare year '2026' → the whole year (年度评估, CQ §24)."""
+    if len(month) == 4:
+        y = int(month)
+        return datetime(y, 1, 1, tzinfo=SHANGHAI), datetime(y + 1, 1, 1, tzinfo=SHANGHAI)
     year, mon = (int(x) for x in month.split("-"))
     start = date(year, mon, 1)
     end = date(year + (mon == 12), mon % 12 + 1, 1)

@@ -37,6 +37,11 @@ class Action(StrEnum):
     reclaim = "reclaim"
     archive = "archive"
     bring_in_peer = "bring_in_peer"
+    # i14b: CQ §14 failed visit attempts, §13(二) co-unit sign-for, §6 parent review of replies.
+    visit_attempt = "visit_attempt"
+    co_sign = "co_sign"
+    submit_reply = "submit_reply"
+    review_reply = "review_reply"
 
 
 class EventKind(StrEnum):

@@ -3,14 +3,17 @@ public progress lookup (CQ §11)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from datetime import datetime
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Header, Query, Request, Response, status
+from pydantic import BaseModel
 
 from hotline.core.errors import Invalid, NotFound
 from hotline.core.ids import DbIdQuery
 from hotline.core.times import BoundedDatetime, utcnow
 from hotline.tickets import idempotency
+from hotline.tickets.access_log import AccessFilter, read_access_log
 from hotline.tickets.commands import apply, create_ticket, facts_for, visible_ticket
 from hotline.tickets.models import IdempotencyKey, Status
 from hotline.tickets.payloads import ActionPayload
@@ -31,13 +34,15 @@ from hotline.tickets.schemas import (
     TicketSummary,
 )
 from hotline.tickets.workflow import allowed_actions
-from hotline.units.deps import ActorDep
+from hotline.units.deps import ActorDep, require_roles
+from hotline.units.models import Role
 from hotline.web.deps import SessionDep
 from hotline.web.ratelimit import limiter
 
 router = APIRouter(prefix="/tickets", tags=["tickets"])
 public_router = APIRouter(prefix="/public", tags=["public"])
-routers = (router, public_router)
+audit_router = APIRouter(prefix="/access-log", tags=["audit"])
+routers = (router, public_router, audit_router)
 
 
 @router.post("", response_model=TicketSummary, status_code=status.HTTP_201_CREATED,
@@ -129,12 +134,49 @@ def perform(
 @public_router.get("/tickets/{number}", response_model=PublicProgress, summary="来电人查询办理进度")
 def progress(
     session: SessionDep, request: Request, number: str,
-    phone_last4: Annotated[str, Query(pattern=r"^\d{4}$", description="来电手机号后四位")],
+    phone_last4: Annotated[str | None, Query(pattern=r"^\d{4}$", description="来电手机号后四位")] = None,
+    code: Annotated[str | None, Query(pattern=r"^[0-9A-Za-z]{8}$",
+                                      description="隐藏号码来电人的查询码 (CQ §11)")] = None,
 ) -> PublicProgress:
+    if (phone_last4 is None) == (code is None):
+        raise Invalid("请提供手机号后四位或查询码（二选一）", title="查询条件不正确")
     client = request.client.host if request.client else "?"
     limiter.check(client, number)
     try:
-        return public_progress(session, number, phone_last4)
+        return public_progress(session, number, phone_last4, code)
     except NotFound:
         limiter.failed(client, number)
         raise
+
+
+# ---------------------------------------------------------------------------------------------
+# CQ §22: the personal-data access log, read by authorised staff
+# ---------------------------------------------------------------------------------------------
+class AccessPage(BaseModel):
+    items: list[dict[str, Any]]
+    total: int
+    page: int
+    page_size: int
+
+
+@audit_router.get("", response_model=AccessPage,
+                  dependencies=[require_roles(Role.supervisor, Role.admin)],
+                  summary="个人信息访问记录：谁在何时查看了哪张工单的来电人信息 (CQ §22)")
+def access_log(
+    session: SessionDep,
+    username: Annotated[str | None, Query(max_length=64)] = None,
+    unit_id: DbIdQuery = None,
+    ticket_number: Annotated[str | None, Query(max_length=20)] = None,
+    purpose: Annotated[str | None, Query(max_length=32)] = None,
+    since: Annotated[datetime | None, Query(alias="from", description="起（含），带时区")] = None,
+    until: Annotated[datetime | None, Query(alias="to", description="止（不含），带时区")] = None,
+    page: Annotated[int, Query(ge=1, le=100000)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> AccessPage:
+    for value in (since, until):
+        if value is not None and value.tzinfo is None:
+            raise Invalid("时间须带时区，如 2026-11-01T00:00:00+08:00", title="时间格式不正确")
+    flt = AccessFilter(username=username, unit_id=unit_id, ticket_number=ticket_number,
+                       purpose=purpose, since=since, until=until)
+    items, total = read_access_log(session, flt, page, page_size)
+    return AccessPage(items=items, total=total, page=page, page_size=page_size)

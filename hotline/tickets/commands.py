@@ -9,17 +9,19 @@ a half-applied change.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from hotline.core.errors import Conflict, Forbidden, Invalid, NotFound, VersionConflict
 from hotline.core.settings import get_settings
 from hotline.core.signals import require_installed
-from hotline.core.times import utcnow
+from hotline.core.times import as_utc, utcnow
 from hotline.intake.request_types import RequestType
 from hotline.tickets import due_times, history
 from hotline.tickets.actions import EventKind
@@ -29,14 +31,18 @@ from hotline.tickets.models import (
     ExtensionRequest,
     ExtensionState,
     OrderState,
+    ReplyReview,
+    ReviewState,
     Status,
     SupervisionOrder,
     Ticket,
+    TicketEvent,
     TicketUnit,
     Urgency,
 )
 from hotline.tickets.numbering import next_number
 from hotline.tickets.payloads import Payload
+from hotline.tickets.reviews import co_inputs_since, reviewer_of
 from hotline.tickets.schemas import TicketCreate
 from hotline.tickets.signals import ActionDone, action_done
 from hotline.tickets.visibility import can_see
@@ -98,6 +104,9 @@ def register(session: Session, actor: Actor, data: Registration, decision: Paylo
         content=data.content, address=data.address, urgency=data.urgency,
         status=Status.registered, created_by_id=actor.id, created_at=now, updated_at=now, route=[],
     )
+    if not ticket.caller_phone:
+        # CQ §11: a withheld number is not stored as anything; the caller gets a code instead.
+        ticket.lookup_code = new_lookup_code()
     session.add(ticket)
     session.flush()
     session.add(history.event(ticket, seq=1, kind=EventKind.register, actor=actor, now=now,
@@ -110,12 +119,21 @@ def register(session: Session, actor: Actor, data: Registration, decision: Paylo
     return ticket
 
 
+#: No 0/O, 1/I/L: read out over the phone without mistakes.
+_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+
+def new_lookup_code() -> str:
+    return "".join(secrets.choice(_CODE_ALPHABET) for _ in range(8))
+
+
 def create_ticket(session: Session, actor: Actor, data: TicketCreate,
                   now: datetime | None = None) -> Ticket:
     """Registration as the API and the agent console submit it: the request and, optionally,
     the agent's decision in the same command."""
     registration = Registration(
-        channel=data.channel.value, caller_phone=data.caller_phone, request_type=data.request_type,
+        channel=data.channel.value, caller_phone=data.caller_phone or "",
+        request_type=data.request_type,
         content=data.content, caller_name=data.caller_name, category=data.category,
         address=data.address, urgency=Urgency(data.urgency))
     return register(session, actor, registration, data.decision, now)
@@ -140,6 +158,7 @@ def facts_for(session: Session, actor: Actor, ticket: Ticket, now: datetime) -> 
         .where(SupervisionOrder.status == OrderState.open)
     ).first()
     actor_unit = actor.unit
+    extra = _i14b_facts(session, ticket, holder, now)
 
     def is_ancestor_of(unit_id: int) -> bool:
         unit = session.get(Unit, unit_id)
@@ -153,7 +172,41 @@ def facts_for(session: Session, actor: Actor, ticket: Ticket, now: datetime) -> 
         co_unit_ids=co_ids, pending_extension_unit_id=pending,
         open_supervision=open_order is not None,
         close_overdue=ticket.close_due_at is not None and ticket.close_due_at < now,
+        actor_unit_kind=str(actor_unit.kind), **extra,
     )
+
+
+def _i14b_facts(session: Session, ticket: Ticket, holder: Unit | None,
+                now: datetime) -> dict[str, Any]:
+    """Co-units' parts (CQ §13(二)), the parent's review of a reply (CQ §6), failed visit
+    attempts (CQ §14): what the guards of those rules look at."""
+    co_rows = session.exec(select(TicketUnit).where(TicketUnit.ticket_id == ticket.id)
+                           .where(TicketUnit.role == AssignmentRole.co)
+                           .where(col(TicketUnit.active))).all()
+    answered = co_inputs_since(session, ticket.id, {r.unit_id: r.assigned_at for r in co_rows})
+    waiting = frozenset(r.unit_id for r in co_rows if r.unit_id not in answered
+                        and r.due_at is not None and as_utc(r.due_at) > now)
+    unsigned = frozenset(r.unit_id for r in co_rows if r.signed_at is None)
+    reviewer = reviewer_of(session, ticket, holder)
+    state = None
+    if reviewer is not None:
+        state = session.exec(select(ReplyReview.status).where(ReplyReview.ticket_id == ticket.id)
+                             .where(ReplyReview.unit_id == ticket.holder_unit_id)
+                             .where(ReplyReview.status != ReviewState.used)
+                             .order_by(col(ReplyReview.id).desc())).first()
+    attempts = 0
+    if ticket.status == Status.replied:
+        last_reply = session.exec(select(func.max(TicketEvent.seq)).where(
+            TicketEvent.ticket_id == ticket.id).where(TicketEvent.action == "reply")).one()
+        attempts = int(session.exec(select(func.count()).select_from(TicketEvent)
+                                    .where(TicketEvent.ticket_id == ticket.id)
+                                    .where(TicketEvent.action == "visit_attempt")
+                                    .where(TicketEvent.seq > (last_reply or 0))).one())
+    return {"co_units_waiting": waiting, "co_units_unsigned": unsigned,
+            "reviewer_unit_id": reviewer, "review_state": str(state) if state else None,
+            "failed_visit_attempts": attempts,
+            "visit_attempts_needed": get_settings().close_without_visit_attempts}
+
 
 
 def _refusal(refusal: Refusal | None, message: str) -> Exception:

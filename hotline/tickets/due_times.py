@@ -92,13 +92,15 @@ def frozen(clock: FrozenClock | None, clocks: ClockMap, now: datetime) -> dict[s
     if status is None:
         return {}
     if clock == "transfer":
-        return {"on_time": status.state == "met"}
+        return {"on_time": status.state == "met", "due_at": status.due.isoformat()}
     if clock == "close":
         taken = get_calendar().working_days_between(
             status.started_at.astimezone(sla.SHANGHAI).date(), now.astimezone(sla.SHANGHAI).date())
         return {"on_time": status.state == "met", "working_days_taken": taken,
                 "due_at": status.due.isoformat()}
-    return {"within_window": status.state != "breached"}  # the return window
+    # The return window, measured from receipt (CQ §13(一)); its due is kept for the record.
+    return {"within_window": status.state != "breached" and status.due >= now,
+            "window_due_at": status.due.isoformat()}
 
 
 def warning_level(ticket: Ticket, now: datetime) -> str:

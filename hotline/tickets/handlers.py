@@ -32,11 +32,14 @@ from hotline.tickets.models import (
     ExtensionRequest,
     ExtensionState,
     OrderState,
+    ReplyReview,
     ReturnRecord,
     ReturnVisit,
+    ReviewState,
     Status,
     SupervisionOrder,
     Ticket,
+    TicketEvent,
     TicketUnit,
 )
 from hotline.tickets.payloads import (
@@ -48,6 +51,7 @@ from hotline.tickets.payloads import (
     Close,
     CloseWithoutVisit,
     CoInput,
+    CoSign,
     DenyExtension,
     Dispatch,
     EmergencyHandover,
@@ -61,12 +65,16 @@ from hotline.tickets.payloads import (
     Reply,
     RequestExtension,
     Return,
+    ReviewReply,
     Rework,
     Sign,
+    SubmitReply,
     Supervise,
     Visit,
+    VisitAttempt,
     WarmTransfer,
 )
+from hotline.tickets.reviews import co_inputs_since, reviewer_of
 from hotline.units.actor import Actor
 from hotline.units.models import UnitKind
 from hotline.units.tree import get_unit, hotline_unit, is_ancestor, require_units
@@ -199,6 +207,22 @@ def _assign(s: Session, t: Ticket, unit_id: int, role: AssignmentRole, now: date
         s.add(row)
 
 
+def _give_co_units_deadlines(s: Session, t: Ticket, co: list[int],
+                             now: datetime) -> datetime | None:
+    """CQ §13(二): each co-unit signs for its part and has its own deadline for input."""
+    if not co:
+        return None
+    days = sla.Duration(get_settings().co_unit_working_days)
+    due = sla.deadline_after(get_calendar(), now, days, get_policy().rule).due
+    s.flush()
+    for row in s.exec(select(TicketUnit).where(TicketUnit.ticket_id == t.id)
+                      .where(TicketUnit.role == AssignmentRole.co)
+                      .where(col(TicketUnit.unit_id).in_(co))):
+        row.due_at, row.signed_at, row.assigned_at = due, None, now
+        s.add(row)
+    return as_utc(due)
+
+
 def _withdraw(s: Session, t: Ticket, roles: list[AssignmentRole], unit_id: int | None = None) -> None:
     stmt = (select(TicketUnit).where(TicketUnit.ticket_id == t.id)
             .where(col(TicketUnit.role).in_(roles)))
@@ -239,6 +263,7 @@ def dispatch(a: Act, p: Dispatch) -> Outcome:
     _assign(s, t, lead, AssignmentRole.lead, now)
     for unit in co:
         _assign(s, t, unit, AssignmentRole.co, now)
+    co_due = _give_co_units_deadlines(s, t, co, now)
     t.lead_unit_id = t.holder_unit_id = lead
     t.route = [hotline_unit(s).id, lead]
     t.dispatched_at = now
@@ -247,6 +272,8 @@ def dispatch(a: Act, p: Dispatch) -> Outcome:
     record_dispatch(s, ticket_id=t.id, advice=advice, chosen_lead=lead, chosen_co=co,
                     category=t.category, used=used, now=now)
     record: dict[str, Any] = {"lead_unit_id": lead, "co_unit_ids": co, "by_suggestion": used}
+    if co_due is not None:
+        record["co_due_at"] = co_due.isoformat()
     if due_at is not None:
         record["due_at"] = due_at.isoformat()
     if p.due_working_days is not None:
@@ -313,13 +340,22 @@ def return_(a: Act, p: Return) -> Outcome:
     t.route = t.route[:-1]
     t.holder_unit_id = to_unit
     to_hotline = get_unit(s, to_unit).kind == UnitKind.hotline
-    s.add(ReturnRecord(ticket_id=t.id, from_unit_id=from_unit, to_unit_id=to_unit,
-                       reason=p.reason, at=a.now))
+    record = ReturnRecord(ticket_id=t.id, from_unit_id=from_unit, to_unit_id=to_unit,
+                          reason=p.reason, at=a.now)
+    s.add(record)
     mark_returned(s, t.id, from_unit)
     # The unit sent it back as not theirs: it stops seeing the caller's matter (CQ §22).
     _withdraw(s, t, [AssignmentRole.lead, AssignmentRole.handler], unit_id=from_unit)
+
+    def judge_window(clocks: ClockMap) -> None:
+        # CQ §13(一): the window runs from receipt, cumulative over the levels; a return after
+        # it is late (red on the ticket, against the returning unit in the metrics).
+        if (window := clocks.get("return")) is not None:
+            record.late = window.due < a.now
+            s.add(record)
+
     return Outcome(p.reason, {"from_unit_id": from_unit, "to_unit_id": to_unit,
-                              "to_hotline": to_hotline})
+                              "to_hotline": to_hotline}, after_clocks=judge_window)
 
 
 @handles(RejectReturn)
@@ -406,12 +442,86 @@ def co_input(a: Act, p: CoInput) -> Outcome:
     return Outcome(record={"content": p.content, "unit_id": a.actor.unit.id})
 
 
+@handles(CoSign)
+def co_sign(a: Act, p: CoSign) -> Outcome:
+    row = _required(a.session.exec(
+        select(TicketUnit).where(TicketUnit.ticket_id == a.ticket.id)
+        .where(TicketUnit.unit_id == a.actor.unit.id).where(TicketUnit.role == AssignmentRole.co)
+    ).first(), "协办记录")
+    row.signed_at = a.now
+    a.session.add(row)
+    record: dict[str, Any] = {"unit_id": row.unit_id}
+    if row.due_at is not None:
+        record["co_due_at"] = as_utc(row.due_at).isoformat()
+    return Outcome(record=record)
+
+
 @handles(Reply)
 def reply(a: Act, p: Reply) -> Outcome:
-    a.ticket.reply_content = p.content
-    a.ticket.replied_at = a.now
-    return Outcome(record={"content": p.content, "contacted_caller": p.contacted_caller,
-                           "unit_id": a.actor.unit.id})
+    s, t = a.session, a.ticket
+    record: dict[str, Any] = {"content": p.content, "contacted_caller": p.contacted_caller,
+                              "unit_id": a.actor.unit.id}
+    holder = get_unit(s, t.holder_unit_id) if t.holder_unit_id else None
+    if reviewer_of(s, t, holder) is not None:
+        # CQ §6(二): what reaches the caller is what the parent approved, word for word.
+        review = _required(s.exec(select(ReplyReview).where(ReplyReview.ticket_id == t.id)
+                                  .where(ReplyReview.unit_id == t.holder_unit_id)
+                                  .where(ReplyReview.status == ReviewState.approved)
+                                  .order_by(col(ReplyReview.id).desc())).first(), "审核通过的答复")
+        if review.content != p.content:
+            raise Invalid("答复内容须与上级单位审核通过的内容一致", title="答复未经审核")
+        review.status = ReviewState.used
+        s.add(review)
+        record["review_id"] = review.id
+    # CQ §13(二): the lead answers once for everyone; whose input is missing is on the record.
+    co_rows = s.exec(select(TicketUnit).where(TicketUnit.ticket_id == t.id)
+                     .where(TicketUnit.role == AssignmentRole.co)
+                     .where(col(TicketUnit.active))).all()
+    if co_rows:
+        given = co_inputs_since(s, t.id, {r.unit_id: r.assigned_at for r in co_rows})
+        names = {u.id: u.name for u in require_units(s, [r.unit_id for r in co_rows]).values()}
+        record["co_inputs"] = sorted(given)
+        record["missing_co_inputs"] = [{"unit_id": r.unit_id, "unit": names[r.unit_id],
+                                        "due_at": as_utc(r.due_at).isoformat() if r.due_at else None}
+                                       for r in co_rows if r.unit_id not in given]
+    t.reply_content = p.content
+    t.replied_at = a.now
+    return Outcome(record=record)
+
+
+@handles(SubmitReply)
+def submit_reply(a: Act, p: SubmitReply) -> Outcome:
+    s, t = a.session, a.ticket
+    holder = get_unit(s, t.holder_unit_id) if t.holder_unit_id else None
+    reviewer = _required(reviewer_of(s, t, holder), "审核单位")
+    review = ReplyReview(ticket_id=t.id, unit_id=a.actor.unit.id, reviewer_unit_id=reviewer,
+                         content=p.content, submitted_at=a.now)
+    s.add(review)
+    s.flush()
+    return Outcome(record={"review_id": review.id, "reviewer_unit_id": reviewer,
+                           "content": p.content})
+
+
+@handles(ReviewReply)
+def review_reply(a: Act, p: ReviewReply) -> Outcome:
+    s, t = a.session, a.ticket
+    review = _required(s.exec(select(ReplyReview).where(ReplyReview.ticket_id == t.id)
+                              .where(ReplyReview.status == ReviewState.pending)
+                              .order_by(col(ReplyReview.id).desc())).first(), "待审核的答复")
+    review.status = ReviewState.approved if p.approve else ReviewState.rejected
+    review.decided_by_id, review.decided_at, review.comment = a.actor.id, a.now, p.comment
+    s.add(review)
+    return Outcome(p.comment, {"review_id": review.id, "approved": p.approve})
+
+
+def counts_for_satisfaction(category: str | None) -> tuple[bool, str | None]:
+    """CQ §14: mediation and law-enforcement matters are not ranked by satisfaction. Decided by
+    the ticket's category (``HOTLINE_SATISFACTION_EXCLUDED_KEYWORDS``), not by whoever visits."""
+    words = [w.strip() for w in get_settings().satisfaction_excluded_keywords.split(",")]
+    for word in words:
+        if word and category and word in category:
+            return False, word
+    return True, None
 
 
 @handles(Visit)
@@ -419,13 +529,22 @@ def visit(a: Act, p: Visit) -> Outcome:
     t = a.ticket
     rounds = int(a.session.exec(select(func.count()).select_from(ReturnVisit)
                                 .where(ReturnVisit.ticket_id == t.id)).one()) + 1
+    counts, matched = counts_for_satisfaction(t.category)
     a.session.add(ReturnVisit(ticket_id=t.id, round=rounds, rating=p.rating, comment=p.comment,
-                              counts_for_satisfaction=p.counts_for_satisfaction,
+                              counts_for_satisfaction=counts, method=str(p.method),
                               resolved=p.resolved, unit_id=t.holder_unit_id,
                               visited_by_id=a.actor.id, at=a.now))
-    return Outcome(p.comment, {"rating": str(p.rating), "round": rounds, "resolved": p.resolved,
-                               "counts_for_satisfaction": p.counts_for_satisfaction,
-                               "unit_id": t.holder_unit_id})
+    record: dict[str, Any] = {"rating": str(p.rating), "round": rounds, "resolved": p.resolved,
+                              "counts_for_satisfaction": counts, "method": str(p.method),
+                              "unit_id": t.holder_unit_id}
+    if matched:
+        record["excluded_by_category"] = matched
+    return Outcome(p.comment, record)
+
+
+@handles(VisitAttempt)
+def visit_attempt(a: Act, p: VisitAttempt) -> Outcome:
+    return Outcome(p.note, {"method": str(p.method), "outcome": p.outcome})
 
 
 def _last_visit(s: Session, t: Ticket) -> ReturnVisit:
@@ -465,7 +584,10 @@ def close(a: Act, p: Close) -> Outcome:
 @handles(CloseWithoutVisit)
 def close_without_visit(a: Act, p: CloseWithoutVisit) -> Outcome:
     a.ticket.closed_at = a.now
-    return Outcome(p.reason)
+    attempts = a.session.exec(select(TicketEvent.seq).where(TicketEvent.ticket_id == a.ticket.id)
+                              .where(TicketEvent.action == "visit_attempt")
+                              .order_by(col(TicketEvent.seq))).all()
+    return Outcome(p.reason, {"visit_attempt_seqs": list(attempts)})
 
 
 # ---------------------------------------------------------------------------------------------

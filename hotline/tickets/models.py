@@ -187,6 +187,9 @@ class Ticket(SQLModel, table=True):
     decision: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     merged_into_id: int | None = Field(default=None, foreign_key="tickets.id")
     rework_count: int = 0
+    #: A caller who withheld their number looks the ticket up with this code instead of the
+    #: last four digits (CQ §11); the number itself is stored empty, never as "12345".
+    lookup_code: str | None = Field(default=None, max_length=12, index=True)
     version: int = Field(default=1)
 
     # Optimistic concurrency: every UPDATE says "AND version = :seen"; a lost race is a 409.
@@ -209,6 +212,9 @@ class TicketUnit(SQLModel, table=True):
     role: AssignmentRole = Field(sa_column=Column(EnumText(AssignmentRole, 10), nullable=False))
     active: bool = True
     assigned_at: datetime = Field(sa_type=UTCDateTime)
+    #: A co-unit's own part (CQ §13(二)): its deadline for input, and when it signed for it.
+    due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    signed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class TicketEvent(SQLModel, table=True):
@@ -276,6 +282,9 @@ class ReturnRecord(SQLModel, table=True):
     reason: str = Field(sa_column=Column(Text, nullable=False))
     at: datetime = Field(sa_type=UTCDateTime)
     improper: bool | None = None  # None: not judged; True: 不当退单 (CQ §15)
+    #: Sent back after the return window (2 working days from receipt, CQ §13(一)): shown red,
+    #: counted against the returning unit.
+    late: bool | None = None
     judged_by_id: int | None = Field(default=None, foreign_key="users.id")
 
 
@@ -318,6 +327,7 @@ class ReturnVisit(SQLModel, table=True):
     visited_by_id: int = Field(foreign_key="users.id")
     at: datetime = Field(sa_type=UTCDateTime)
     verification: str | None = Field(default=None, max_length=16)  # rework / explained
+    method: str | None = Field(default=None, max_length=8)  # phone / sms / web / onsite
 
 
 class SupervisionOrder(SQLModel, table=True):
@@ -359,3 +369,40 @@ class PersonalDataAccess(SQLModel, table=True):
     purpose: str = Field(max_length=32)
     at: datetime = Field(sa_type=UTCDateTime)
 
+
+
+class VisitMethod(StrEnum):
+    """How a return visit (or a failed attempt) was made (CQ §14: 电话核实、当面访谈…)."""
+
+    phone = "phone"
+    sms = "sms"
+    web = "web"
+    onsite = "onsite"
+
+
+VISIT_METHOD_LABELS = {"phone": "电话", "sms": "短信", "web": "网站", "onsite": "当面/现场"}
+
+
+class ReviewState(StrEnum):
+    pending = "pending"
+    approved = "approved"
+    rejected = "rejected"
+    used = "used"  # the approved text went to the caller
+
+
+class ReplyReview(SQLModel, table=True):
+    """A sub-unit's draft reply waiting for its parent's review (CQ §6(二) 审核办理结果)."""
+
+    __tablename__ = "reply_reviews"
+
+    id: int = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="tickets.id", index=True)
+    unit_id: int = Field(foreign_key="units.id")  # the sub-unit that drafted it
+    reviewer_unit_id: int = Field(foreign_key="units.id", index=True)
+    content: str = Field(sa_column=Column(Text, nullable=False))
+    status: ReviewState = Field(default=ReviewState.pending,
+                                sa_column=Column(EnumText(ReviewState, 10), nullable=False))
+    submitted_at: datetime = Field(sa_type=UTCDateTime)
+    decided_by_id: int | None = Field(default=None, foreign_key="users.id")
+    decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    comment: str | None = Field(default=None, sa_column=Column(Text))

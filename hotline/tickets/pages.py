@@ -20,6 +20,7 @@ from hotline.core.errors import DomainError, NotFound, TooManyRequests
 from hotline.core.ids import small_int
 from hotline.core.settings import get_settings
 from hotline.core.times import utcnow
+from hotline.intake import caller_flags
 from hotline.intake.advice import advise
 from hotline.intake.request_types import REQUEST_TYPES
 from hotline.tickets import forms, queues
@@ -63,7 +64,8 @@ def console(request: Request, session: SessionDep, actor: PageActorDep,
         try:
             t = visible_ticket(session, actor, created)
             ctx["created"] = {"number": t.number, "status": STATUS_LABELS[t.status],
-                              "due": dt(t.close_due_at), "phone4": t.caller_phone[-4:]}
+                              "due": dt(t.close_due_at), "phone4": t.caller_phone[-4:],
+                              "lookup_code": t.lookup_code}
         except NotFound:
             pass
     return render(request, "console.html", actor, ctx)
@@ -82,7 +84,10 @@ def console_assist(request: Request, session: SessionDep, actor: PageActorDep,
     if content.strip():
         rtype = request_type if request_type in REQUEST_TYPES else None
         advice = advise(session, content[:4000], address[:300] or None, rtype)
-    return render(request, "_assist.html", actor, {"history": history, "s": advice})
+    # CQ §26: a flagged caller is a warning to the agent, never a refusal.
+    flag = caller_flags.warning_for(session, phone, utcnow()) if len(phone) >= 7 else None
+    return render(request, "_assist.html", actor, {"history": history, "s": advice,
+                                                   "flag": flag})
 
 
 @router.post("/console")
@@ -96,6 +101,7 @@ def console_submit(request: Request, session: SessionDep, actor: PageActorDep,
         data = TicketCreate.model_validate({
             "channel": form.get("channel") or "phone", "caller_name": form.get("caller_name") or None,
             "caller_phone": form.get("caller_phone", ""), "request_type": form.get("request_type"),
+            "caller_phone_withheld": form.get("caller_phone_withheld") == "on",
             "category": form.get("category") or None, "content": form.get("content", ""),
             "address": form.get("address") or None, "urgency": form.get("urgency") or "normal",
             "decision": None})

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from hotline.core.ids import DbId
 from hotline.core.times import BoundedDatetime
 from hotline.tickets.actions import Action
-from hotline.tickets.models import Rating
+from hotline.tickets.models import Rating, VisitMethod
 
 # CQ §9's codes are defined once (``vocabulary``); re-exported here for the forms and pages.
 from vocabulary import NOT_ACCEPTED_LABELS as NOT_ACCEPTED_LABELS
@@ -160,9 +160,8 @@ class Visit(Payload):
     rating: Rating
     comment: str | None = Field(default=None, max_length=2000)
     resolved: bool | None = Field(default=None, description="来电人认为问题是否已解决（解决率）")
-    counts_for_satisfaction: bool = Field(
-        default=True, description="行政调解类、执法办案类事项不参与满意率 (CQ §14)"
-    )
+    method: VisitMethod = Field(default=VisitMethod.phone, description="回访方式：电话、短信、网站、当面")
+    # Whether it counts for satisfaction is not asked: it follows from the category (CQ §14).
 
 
 class Rework(Payload):
@@ -184,7 +183,7 @@ class Close(Payload):
 
 class CloseWithoutVisit(Payload):
     action: Literal[Action.close_without_visit] = Action.close_without_visit
-    reason: Text = Field(description="例如：三次回访未接通")
+    reason: Text = Field(description="例如：三次回访未接通（须先记录回访未果）")
 
 
 class Supervise(Payload):
@@ -213,10 +212,43 @@ class Archive(Payload):
     action: Literal[Action.archive] = Action.archive
 
 
+class VisitAttempt(Payload):
+    """A return visit that did not reach the caller (CQ §14); enough of them allow
+    ``close_without_visit``."""
+
+    action: Literal[Action.visit_attempt] = Action.visit_attempt
+    method: VisitMethod = VisitMethod.phone
+    outcome: Literal["no_answer", "busy", "refused", "wrong_number", "unreachable"] = Field(
+        default="no_answer", description="未接听、占线、拒绝回访、号码错误、无法联系")
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class CoSign(Payload):
+    action: Literal[Action.co_sign] = Action.co_sign
+
+
+class SubmitReply(Payload):
+    action: Literal[Action.submit_reply] = Action.submit_reply
+    content: Text = Field(description="提交上级单位审核的答复内容 (CQ §6)")
+
+
+class ReviewReply(Payload):
+    action: Literal[Action.review_reply] = Action.review_reply
+    approve: bool = Field(default=True, description="通过；不通过则退回承办单位修改（须说明理由）")
+    comment: str | None = Field(default=None, max_length=2000)
+
+    @model_validator(mode="after")
+    def _why_not(self) -> ReviewReply:
+        if not self.approve and not self.comment:
+            raise ValueError("退回修改须说明理由")
+        return self
+
+
 ActionPayload = Annotated[
     AnswerDirectly | WarmTransfer | NotAccept | EmergencyHandover | Dispatch | Sign | Forward
     | Return | RejectReturn | RequestExtension | ApproveExtension | DenyExtension | CoInput
     | Reply | Visit | Rework | ExplainClose | Close | CloseWithoutVisit | Supervise
-    | AnswerSupervision | Merge | Reclaim | Archive | BringInPeer,
+    | AnswerSupervision | Merge | Reclaim | Archive | BringInPeer
+    | VisitAttempt | CoSign | SubmitReply | ReviewReply,
     Field(discriminator="action"),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -25,9 +26,11 @@ from hotline.tickets.models import (
     ReturnVisit,
     SupervisionOrder,
     Ticket,
+    TicketEvent,
     TicketUnit,
 )
 from hotline.tickets.schemas import (
+    CallerWait,
     ClockPublic,
     EventPublic,
     PublicProgress,
@@ -96,7 +99,8 @@ def summary(
         created_at=ticket.created_at, dispatched_at=ticket.dispatched_at,
         close_due_at=ticket.close_due_at, next_due_at=ticket.next_due_at,
         warning=due_times.warning_level(ticket, now), sla_provisional=ticket.sla_provisional,
-        version=ticket.version,
+        version=ticket.version, caller_phone_withheld=not ticket.caller_phone,
+        lookup_code=ticket.lookup_code if actor.hotline_side else None,
     )
 
 
@@ -145,6 +149,7 @@ def ticket_detail(
         reply_content=ticket.reply_content, decision=ticket.decision,
         merged_into=merged_into.number if merged_into else None,
         rework_count=ticket.rework_count,
+        caller_wait=caller_wait(ticket, events, now),
         clocks=[clock_public(c) for c in clock_map.values()],
         events=[
             EventPublic(
@@ -163,6 +168,22 @@ def ticket_detail(
         supervision_orders=_rows(session, SupervisionOrder, ticket.id),
         allowed_actions=allowed,
     )
+
+
+def caller_wait(ticket: Ticket, events: list[TicketEvent], now: datetime) -> CallerWait:
+    """The caller's total wait: never reset by a re-dispatch, whatever the units' clocks do."""
+    dispatches = [i for i, e in enumerate(events) if e.action == "dispatch"]
+    first_due = None
+    if dispatches:
+        first = due_times.compute(ticket, events[: dispatches[0] + 1], now).get("close")
+        first_due = first.due if first else None
+    answered = ticket.status in (Status.replied, Status.visited)
+    ended = ticket.closed_at or (ticket.replied_at if answered else None)
+    end = ended or now
+    days = get_calendar().working_days_between(local(ticket.created_at).date(), local(end).date())
+    return CallerWait(registered_at=ticket.created_at, ended_at=ended, working_days=max(0, days),
+                      dispatches=len(dispatches), first_close_due_at=first_due,
+                      past_first_due=first_due is not None and end > first_due)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -263,14 +284,24 @@ def is_public(kind: str) -> bool:
     return transition.public if transition is not None else kind in PUBLIC_EVENTS
 
 
-def public_progress(session: Session, number: str, phone_last4: str) -> PublicProgress:
+def _proves_caller(ticket: Ticket, phone_last4: str | None, code: str | None) -> bool:
+    """The last four digits of the number, or (number withheld, CQ §11) the lookup code."""
+    if code:
+        return ticket.lookup_code is not None and hmac.compare_digest(
+            ticket.lookup_code, code.strip().upper())
+    return (phone_last4 is not None and len(phone_last4) == 4 and bool(ticket.caller_phone)
+            and ticket.caller_phone.endswith(phone_last4))
+
+
+def public_progress(session: Session, number: str, phone_last4: str | None,
+                    code: str | None = None) -> PublicProgress:
     try:
         ticket = load_ticket(session, number)
     except NotFound:
         ticket = None
     # Same answer for "no such ticket" and "wrong digits": numbers cannot be probed.
-    if ticket is None or not ticket.caller_phone.endswith(phone_last4) or len(phone_last4) != 4:
-        raise NotFound("未找到与该编号和手机号后四位匹配的工单", title="工单不存在")
+    if ticket is None or not _proves_caller(ticket, phone_last4, code):
+        raise NotFound("未找到与该编号和手机号后四位（或查询码）匹配的工单", title="工单不存在")
     events = history.load(session, ticket.id)
     holder = session.get(Unit, ticket.holder_unit_id) if ticket.holder_unit_id else None
     steps = [

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from hotline.core.phones import normalise_phone as normalise_phone
 from hotline.intake.request_types import RequestType
 from hotline.tickets.models import Channel
 from hotline.tickets.payloads import (
@@ -17,23 +17,6 @@ from hotline.tickets.payloads import (
     NotAccept,
     WarmTransfer,
 )
-
-_MOBILE = re.compile(r"^1[3-9]\d{9}$")
-_LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}(-\d{1,6})?$")
-_SERVICE = re.compile(r"^\d{5,6}$")  # e.g. 12345, 95598 utility lines calling in
-
-
-def normalise_phone(value: str) -> str:
-    """Accept the ways agents type numbers; refuse anything that is not a Chinese number."""
-    v = re.sub(r"[\s()（）]", "", value)
-    if v.startswith("+86"):
-        v = v[3:]
-    elif v.startswith("0086"):
-        v = v[4:]
-    if _MOBILE.match(v) or _LANDLINE.match(v) or _SERVICE.match(v):
-        return v
-    raise ValueError("电话号码格式不正确：应为 11 位手机号或带区号的固话")
-
 
 #: The decisions an agent can make while registering a call (CQ §9, §10, §12).
 IntakeChoice = AnswerDirectly | WarmTransfer | NotAccept | EmergencyHandover | Dispatch
@@ -45,7 +28,10 @@ class TicketCreate(BaseModel):
 
     channel: Channel = Channel.phone
     caller_name: str | None = Field(default=None, max_length=64)
-    caller_phone: str = Field(min_length=3, max_length=32)
+    caller_phone: str | None = Field(default=None, max_length=32,
+                                     description="来电号码；隐藏号码时不填并标记 withheld")
+    caller_phone_withheld: bool = Field(
+        default=False, description="来电人隐藏号码：不存号码，登记时给来电人一个查询码 (CQ §11)")
     request_type: RequestType
     category: str | None = Field(default=None, max_length=200, description="类别路径，如 城乡建设/物业管理")
     content: str = Field(min_length=1, description="诉求内容；长度上限见 HOTLINE_CONTENT_MAX_CHARS")
@@ -57,8 +43,16 @@ class TicketCreate(BaseModel):
 
     @field_validator("caller_phone")
     @classmethod
-    def _phone(cls, v: str) -> str:
-        return normalise_phone(v)
+    def _phone(cls, v: str | None) -> str | None:
+        return normalise_phone(v) if v else None
+
+    @model_validator(mode="after")
+    def _phone_or_withheld(self) -> TicketCreate:
+        if self.caller_phone_withheld and self.caller_phone:
+            raise ValueError("已标记隐藏号码，不应再填写来电号码")
+        if not self.caller_phone_withheld and not self.caller_phone:
+            raise ValueError("请填写来电号码；来电人隐藏号码时请标记 caller_phone_withheld")
+        return self
 
 
 class UnitRef(BaseModel):
@@ -119,6 +113,24 @@ class TicketSummary(BaseModel):
     warning: str
     sla_provisional: bool
     version: int
+    caller_phone_withheld: bool = False
+    #: For the agent to tell a caller whose number was withheld (CQ §11); hotline side only.
+    lookup_code: str | None = None
+
+
+class CallerWait(BaseModel):
+    """The caller's whole wait, across every re-dispatch (CQ §13(一)(二); docs/DEADLINES.md).
+
+    A re-dispatch gives the new unit fresh clocks; the caller's wait does not restart, so it is
+    shown beside them: from registration to the reply (or now), with the first deadline the
+    caller was given."""
+
+    registered_at: datetime
+    ended_at: datetime | None = Field(description="答复来电人的时间；仍在等待为空")
+    working_days: int = Field(description="来电人已等待的工作日数（登记当日不计）")
+    dispatches: int = Field(description="派发次数（含重新派发）")
+    first_close_due_at: datetime | None = Field(description="首次派发时的办结时限")
+    past_first_due: bool
 
 
 class TicketDetail(TicketSummary):
@@ -127,6 +139,7 @@ class TicketDetail(TicketSummary):
     decision: dict[str, Any] | None
     merged_into: str | None
     rework_count: int
+    caller_wait: CallerWait
     clocks: list[ClockPublic]
     events: list[EventPublic]
     extensions: list[dict[str, Any]]

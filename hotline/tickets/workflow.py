@@ -32,6 +32,7 @@ from hotline.tickets.payloads import (
     Close,
     CloseWithoutVisit,
     CoInput,
+    CoSign,
     DenyExtension,
     Dispatch,
     EmergencyHandover,
@@ -45,10 +46,13 @@ from hotline.tickets.payloads import (
     Reply,
     RequestExtension,
     Return,
+    ReviewReply,
     Rework,
     Sign,
+    SubmitReply,
     Supervise,
     Visit,
+    VisitAttempt,
     WarmTransfer,
 )
 from hotline.units.models import Role
@@ -77,9 +81,24 @@ class Facts:
     pending_extension_unit_id: int | None = None
     open_supervision: bool = False
     close_overdue: bool = False
+    # i14b facts.
+    actor_unit_kind: str = ""
+    #: CQ §13(二): co-units that have neither given input nor reached their deadline.
+    co_units_waiting: frozenset[int] = frozenset()
+    co_units_unsigned: frozenset[int] = frozenset()
+    #: CQ §6: the unit above the holder reviews its replies; the state of the latest draft.
+    reviewer_unit_id: int | None = None
+    review_state: str | None = None
+    #: CQ §14: failed return-visit attempts since the reply, and how many closing without needs.
+    failed_visit_attempts: int = 0
+    visit_attempts_needed: int = 0
 
 
-Scope = Literal["any", "hotline", "holder", "co_unit", "extension_approver", "return_holder"]
+Scope = Literal["any", "hotline", "holder", "co_unit", "extension_approver", "return_holder",
+                "supervising_unit", "reviewer"]
+#: CQ §12(二)1: besides the hotline, district governments and city departments supervise the
+#: tickets in their own subtree.
+SUPERVISING_KINDS = frozenset({"district_gov", "city_dept"})
 
 
 SCOPE_MESSAGES: dict[str, str] = {
@@ -89,6 +108,8 @@ SCOPE_MESSAGES: dict[str, str] = {
     "co_unit": "只有协同承办单位可以执行“{label}”",
     "return_holder": "只有退单退回到的上级单位（或热线）可以执行“{label}”",
     "extension_approver": "延期须由申请单位的上一级单位或热线督办审批（CQ §13(三)），不能执行“{label}”",
+    "supervising_unit": "只有热线督办或承办单位所属的区县政府、市级部门可以执行“{label}”（CQ §12(二)1）",
+    "reviewer": "只有负责审核答复的上级单位可以执行“{label}”（CQ §6）",
 }
 
 
@@ -106,6 +127,14 @@ def _scope_ok(scope: Scope, f: Facts) -> bool:
         if f.holder_is_hotline:
             return f.actor_unit_is_hotline
         return f.actor_unit_id == f.holder_unit_id
+    if scope == "supervising_unit":
+        if f.actor_unit_is_hotline:
+            return True
+        holder = f.holder_unit_id
+        return (f.actor_unit_kind in SUPERVISING_KINDS and holder is not None
+                and holder != f.actor_unit_id and f.actor_is_ancestor_of(holder))
+    if scope == "reviewer":
+        return f.reviewer_unit_id is not None and f.actor_unit_id == f.reviewer_unit_id
     if scope == "extension_approver":
         # CQ §13(三): the upper-level unit approves; the hotline's supervisors may too.
         if f.actor_role in (Role.supervisor, Role.admin):
@@ -181,6 +210,18 @@ _open_supervision = Guard(lambda f: f.open_supervision, "没有待答复的督�
 # One open 督办单 per ticket (and so per holding unit): a second before the first is answered adds
 # noise, not pressure — pressing harder is the scan's escalation (升级).
 _no_open_supervision = Guard(lambda f: not f.open_supervision, "该工单已有待答复的督办单，请待承办单位答复")
+_co_inputs_in = Guard(lambda f: not f.co_units_waiting,
+                      "协同单位尚未反馈意见且协办时限未到，牵头单位汇总各方意见后统一答复 (CQ §13(二))")
+_review_passed = Guard(lambda f: f.reviewer_unit_id is None or f.review_state == "approved",
+                       "本单位的答复须经上级单位审核通过后才能答复来电人 (CQ §6)")
+_review_applies = Guard(lambda f: f.reviewer_unit_id is not None, "本单位的答复无需上级审核，可直接答复")
+_review_pending = Guard(lambda f: f.review_state == "pending", "没有待审核的答复")
+_no_review_pending = Guard(lambda f: f.review_state != "pending", "已有待审核的答复")
+_co_unsigned = Guard(lambda f: f.actor_unit_id in f.co_units_unsigned, "本单位已签收协办任务")
+_co_signed = Guard(lambda f: f.actor_unit_id not in f.co_units_unsigned,
+                   "请先签收协办任务再反馈意见 (CQ §13(二))")
+_attempts_recorded = Guard(lambda f: f.failed_visit_attempts >= f.visit_attempts_needed,
+                           "未回访办结须先记录足够次数的回访未果（如三次电话未接通）(CQ §14)")
 
 S = Status
 _DISPATCH_SOURCES = frozenset({S.registered, S.returned})
@@ -228,8 +269,9 @@ TRANSITIONS: tuple[Transition, ...] = (
                "extension_approver", DenyExtension, guards=(_pending_ext,), rule="CQ §13(三)",
                caution=True),
     Transition(A.co_input, "协办意见", _WORKING, None, UNIT_ROLES, "co_unit", CoInput,
-               rule="CQ §13(二) 牵头单位汇总"),
+               guards=(_co_signed,), rule="CQ §13(二) 牵头单位汇总"),
     Transition(A.reply, "办结答复", _WORKING, S.replied, UNIT_ROLES, "holder", Reply,
+               guards=(_co_inputs_in, _review_passed),
                rule="CQ §13 谁具体承办、谁直接答复", clock="replied", freezes="close",
                lapses_extensions=True, settles_orders="resolved", public=True),
     Transition(A.visit, "回访评价", frozenset({S.replied}), None, HOTLINE_ROLES, "hotline", Visit,
@@ -247,10 +289,11 @@ TRANSITIONS: tuple[Transition, ...] = (
                settles_orders="resolved", public=True),
     Transition(A.close_without_visit, "未回访办结", frozenset({S.replied}), S.closed,
                frozenset({Role.supervisor, Role.admin}), "hotline", CloseWithoutVisit,
-               rule="CQ §14", clock="closed", lapses_extensions=True, settles_orders="resolved",
-               public=True, caution=True),
-    Transition(A.supervise, "督办", _SUPERVISABLE, None, frozenset({Role.supervisor, Role.admin}),
-               "hotline", Supervise, guards=(_no_open_supervision,), rule="CQ §15"),
+               guards=(_attempts_recorded,), rule="CQ §14", clock="closed", lapses_extensions=True,
+               settles_orders="resolved", public=True, caution=True),
+    Transition(A.supervise, "督办", _SUPERVISABLE, None,
+               frozenset({Role.supervisor, Role.admin, Role.unit_manager}), "supervising_unit",
+               Supervise, guards=(_no_open_supervision,), rule="CQ §15, §12(二)1"),
     Transition(A.answer_supervision, "督办回复", _SUPERVISABLE, None, UNIT_ROLES, "holder",
                AnswerSupervision, guards=(_open_supervision,), rule="CQ §15"),
     Transition(A.merge, "合并重复工单", _MERGEABLE, S.merged, HOTLINE_ROLES, "hotline", Merge,
@@ -264,6 +307,15 @@ TRANSITIONS: tuple[Transition, ...] = (
     # it (receivers), as for an emergency hand-over at intake.
     Transition(A.bring_in_peer, "联动110/119/120/122", _WORKING | {S.dispatched}, None,
                UNIT_ROLES, "holder", BringInPeer, rule="CQ §10, SH 二(一)2", caution=True),
+    # i14b
+    Transition(A.visit_attempt, "回访未果", frozenset({S.replied}), None, HOTLINE_ROLES, "hotline",
+               VisitAttempt, rule="CQ §14"),
+    Transition(A.co_sign, "签收协办", _WORKING | {S.dispatched}, None, UNIT_ROLES, "co_unit",
+               CoSign, guards=(_co_unsigned,), rule="CQ §13(二)"),
+    Transition(A.submit_reply, "提交答复审核", _WORKING, None, UNIT_ROLES, "holder", SubmitReply,
+               guards=(_review_applies, _no_review_pending, _co_inputs_in), rule="CQ §6(二)"),
+    Transition(A.review_reply, "审核答复", _WORKING, None, frozenset({Role.unit_manager}),
+               "reviewer", ReviewReply, guards=(_review_pending,), rule="CQ §6(二)"),
 )
 assert {t.action for t in TRANSITIONS} == set(Action), "every Action has exactly one table entry"
 

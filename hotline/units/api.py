@@ -38,6 +38,8 @@ class UnitPatch(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     name: str | None = Field(default=None, min_length=1, max_length=100)
     active: bool | None = None
+    review_replies: bool | None = Field(
+        default=None, description="本单位审核下级单位的答复后才答复来电人 (CQ §6)")
 
 
 class UnitOut(BaseModel):
@@ -48,6 +50,7 @@ class UnitOut(BaseModel):
     parent_id: int | None
     path: str
     active: bool
+    review_replies: bool = False
 
 
 class UserIn(BaseModel):
@@ -95,7 +98,8 @@ def create_unit(session: SessionDep, data: UnitIn) -> UnitOut:
               summary="修改或停用单位")
 def patch_unit(session: SessionDep, unit_id: DbIdPath, data: UnitPatch) -> UnitOut:
     unit = unit_service.update_unit(session, unit_service.get_unit(session, unit_id),
-                                    name=data.name, active=data.active)
+                                    name=data.name, active=data.active,
+                                    review_replies=data.review_replies)
     return UnitOut.model_validate(unit, from_attributes=True)
 
 

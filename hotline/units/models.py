@@ -43,6 +43,8 @@ class Unit(SQLModel, table=True):
     # Materialised path "/1/4/12/": subtree checks and filters are one LIKE on an index.
     path: str = Field(default="/", max_length=255, index=True)
     active: bool = True
+    #: CQ §6(二): this unit reviews its sub-units' replies before they reach the caller.
+    review_replies: bool = False
 
 
 class Role(StrEnum):

@@ -85,10 +85,13 @@ def create_unit(
 
 
 def update_unit(
-    session: Session, unit: Unit, *, name: str | None = None, active: bool | None = None
+    session: Session, unit: Unit, *, name: str | None = None, active: bool | None = None,
+    review_replies: bool | None = None,
 ) -> Unit:
     if name is not None:
         unit.name = name
+    if review_replies is not None:
+        unit.review_replies = review_replies
     if active is not None:
         unit.active = active
     session.add(unit)

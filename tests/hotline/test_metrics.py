@@ -27,7 +27,9 @@ def build_november(api: Api, city: City) -> None:
         def act(user: str, number: str, action: str, **payload: Any) -> None:
             api.act(user, number, action, **payload)
 
-        t1, t2, t3 = (api.create()["number"] for _ in range(3))
+        # T2 is a law-enforcement matter: its visits do not count for satisfaction (CQ §14).
+        t1, t2, t3 = (api.create(**extra)["number"]
+                      for extra in ({}, {"category": "城市管理/行政执法"}, {}))
         for t in (t1, t2, t3):
             act("agent", t, "dispatch", lead_unit_id=street)
         # T1: signed on time, replied on day 3, satisfied and resolved.
@@ -63,8 +65,7 @@ def build_november(api: Api, city: City) -> None:
         at(12, 10)
         act("donghua", t2, "reply", content="已整改")
         at(13, 10)
-        act("agent", t2, "visit", rating="basically_satisfied", resolved=True,
-            counts_for_satisfaction=False)
+        act("agent", t2, "visit", rating="basically_satisfied", resolved=True)
         # T4: dispatched, not yet signed. T5: answered at intake.
         at(9, 9)
         t4 = api.create()["number"]
@@ -80,23 +81,27 @@ def test_unit_metrics_by_hand(api: Api, city: City, engine: Engine) -> None:
     m = rows["东华街道办事处"]
     assert m.received == 4                      # T1–T4 dispatched to it
     assert (m.signed, m.signed_on_time) == (2, 1)
-    assert m.on_time_sign_rate == 0.5
+    assert m.unsigned_overdue == 1                  # T4: unsigned past its transfer due (CQ §24)
+    assert m.on_time_sign_rate == 0.3333
     assert (m.replied, m.replied_on_time) == (3, 3)  # T1, T2, T2 after rework
-    assert m.on_time_close_rate == 1.0
+    assert m.unanswered_overdue == 1                # T4: close due 11-30, never answered
+    assert m.on_time_close_rate == 0.75
     assert m.working_days_to_close_sum == 3 + 6 + 1  # (11-02,11-05], (11-02,11-10], (11-11,11-12]
     assert m.avg_working_days_to_close == 3.33
     assert (m.returns, m.improper_returns) == (2, 1)
     assert m.return_rate == 0.5 and m.improper_return_rate == 0.5
+    assert m.late_returns == 0 and m.late_return_rate == 0.0  # both within 2 wd of receipt
     assert (m.extensions, m.abnormal_extensions) == (2, 2)  # one denied, one a repeat
     assert m.extension_rate == 0.5
-    assert (m.visits, m.satisfied) == (2, 1)        # the law-enforcement visit is excluded
-    assert m.satisfaction_rate == 0.5
+    assert (m.visits, m.satisfied) == (1, 1)        # T2's law-enforcement visits are excluded
+    assert m.satisfaction_rate == 1.0
     assert (m.resolution_answers, m.resolved) == (3, 2)
     assert m.resolution_rate == 0.6667
     assert m.reworks == 1 and m.rework_rate == 0.3333
-    # score = 100 × (30·1 + 15·0.5 + 30·0.5 + 15·0.6667 + 5·0.5 + 5·0) / 100
-    assert m.score == round(30 + 7.5 + 15 + 15 * 0.6667 + 2.5 + 0, 1)
-    assert rows["东湖街道办事处"].received == 1
+    # score = 100 × (30·0.75 + 15·0.3333 + 30·1 + 15·0.6667 + 5·0.5 + 5·0 + 10·0.5 + 5·1) / 115
+    assert m.score == round(100 * (22.5 + 15 * 0.3333 + 30 + 15 * 0.6667 + 2.5 + 0 + 5 + 5) / 115, 1)
+    lake = rows["东湖街道办事处"]
+    assert lake.received == 1 and (lake.unsigned_overdue, lake.unanswered_overdue) == (1, 1)
     assert (hotline.registered, hotline.direct_answers) == (5, 1)
     assert hotline.direct_answer_rate == 0.2
     with Session(engine) as s:  # nothing outside the period
@@ -112,7 +117,7 @@ def test_metrics_and_report_endpoints(api: Api, city: City, client: TestClient,
     assert r.status_code == 200, r.text
     body = r.json()
     street = next(u for u in body["units"] if u["unit_name"] == "东华街道办事处")
-    assert street["on_time_sign_rate"] == 0.5 and body["hotline"]["direct_answer_rate"] == 0.2
+    assert street["on_time_sign_rate"] == 0.3333 and body["hotline"]["direct_answer_rate"] == 0.2
     html = client.get("/api/v1/supervision/report", params={"month": "2026-11", "format": "html"},
                       headers=h)
     assert html.status_code == 200 and "东华街道办事处" in html.text and "2026年11月" in html.text

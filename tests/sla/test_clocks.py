@@ -104,18 +104,19 @@ def test_transfer_forwarded_reopens_with_the_same_due(cal: Calendar, policy: Pol
 def test_return_clock_is_cumulative(cal: Calendar, policy: PolicySet) -> None:
     events = [
         ev("dispatched", DISPATCH),
-        ev("returned", sh(2026, 3, 4, 9)),  # a sub-unit sends it up: 2 wd → 3/6
+        ev("returned", sh(2026, 3, 4, 9)),  # a sub-unit sends it up: 2 wd from receipt → 3/4
         ev("forwarded", sh(2026, 3, 4, 15)),  # the parent sends it down again
     ]
     c = clocks(events, sh(2026, 3, 4, 16), cal, policy)
-    assert c["return"].state == "met" and c["return"].due == sh(2026, 3, 6, 23, 59, 59)
+    assert c["return"].state == "met" and c["return"].due == sh(2026, 3, 4, 23, 59, 59)
+    assert c["return"].started_at == DISPATCH  # the window runs from receipt (CQ §13(一))
     assert c["transfer"].open  # forwarded: on its way down again
     events += [
         ev("returned", sh(2026, 3, 5, 9)),
         ev("returned", sh(2026, 3, 9, 10), to_hotline=True),
     ]
     r = clocks(events, sh(2026, 3, 9, 11), cal, policy)["return"]
-    assert r.due == sh(2026, 3, 6, 23, 59, 59)  # same due: cumulative
+    assert r.due == sh(2026, 3, 4, 23, 59, 59)  # same due: cumulative
     assert (r.state, r.stopped_at) == ("breached", sh(2026, 3, 9, 10))
     # the hotline dispatches again: new transfer clock, close clock restarts
     events.append(ev("dispatched", sh(2026, 3, 9, 11)))
@@ -123,6 +124,19 @@ def test_return_clock_is_cumulative(cal: Calendar, policy: PolicySet) -> None:
     assert c["transfer"].started_at == sh(2026, 3, 9, 11) and c["transfer"].open
     assert c["close"].due == sh(2026, 3, 30, 23, 59, 59)
     assert c["return"].state == "breached"
+
+
+def test_return_window_runs_from_receipt_not_from_the_first_return(
+    cal: Calendar, policy: PolicySet
+) -> None:
+    # CQ §13(一): a unit that holds a ticket ten working days and then returns it straight to
+    # the hotline is late, not "within window".
+    events = [ev("dispatched", DISPATCH), ev("returned", sh(2026, 3, 16, 9), to_hotline=True)]
+    r = clocks(events, sh(2026, 3, 16, 10), cal, policy)["return"]
+    assert r.started_at == DISPATCH and r.due == sh(2026, 3, 4, 23, 59, 59)
+    assert (r.state, r.stopped_at) == ("breached", sh(2026, 3, 16, 9))
+    quick = [ev("dispatched", DISPATCH), ev("returned", sh(2026, 3, 4, 20), to_hotline=True)]
+    assert clocks(quick, sh(2026, 3, 5), cal, policy)["return"].state == "met"
 
 
 def test_redispatch_restart_can_be_switched_off(cal: Calendar, policy: PolicySet) -> None:
