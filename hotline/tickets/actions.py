@@ -50,6 +50,7 @@ class EventKind(StrEnum):
     auto_supervision = "auto_supervision"  # 督办 by the SLA scan
     auto_escalation = "auto_escalation"  # 升级督办 by the SLA scan
     auto_rework = "auto_rework"  # 多次重办督办 by the SLA scan
+    caller_not_notified = "caller_not_notified"  # no SMS could reach the caller (and why)
 
 
 EVENT_LABELS: dict[str, str] = {
@@ -62,4 +63,5 @@ EVENT_LABELS: dict[str, str] = {
     EventKind.auto_supervision: "系统督办",
     EventKind.auto_escalation: "升级督办",
     EventKind.auto_rework: "多次重办督办",
+    EventKind.caller_not_notified: "未能短信告知来电人",
 }
