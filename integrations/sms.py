@@ -79,6 +79,7 @@ class NumberKind(StrEnum):
 
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 _LANDLINE = re.compile(r"^0\d{9,11}$|^[2-8]\d{6,7}$")
+_LANDLINE_EXT = re.compile(r"^0\d{2,3}-\d{7,8}(-\d{1,6})?$")  # 023-63001234(-801)
 
 
 def classify_number(phone: str | None) -> NumberKind:
@@ -87,9 +88,12 @@ def classify_number(phone: str | None) -> NumberKind:
     Separators and a +86/0086/86 prefix are ignored. Anything that is neither a mainland mobile
     number nor a plausible landline (empty, "12345", letters, all zeros) counts as withheld.
     """
-    digits = re.sub(r"[\s\-()]", "", phone or "")
+    digits = re.sub(r"[\s()（）]", "", phone or "")
     for prefix in ("+86", "0086"):
         digits = digits.removeprefix(prefix)
+    if _LANDLINE_EXT.match(digits):
+        return NumberKind.landline
+    digits = digits.replace("-", "")
     if len(digits) == 13 and digits.startswith("86"):
         digits = digits[2:]
     if not digits.isdigit() or set(digits) == {"0"}:
