@@ -163,6 +163,11 @@ class Reply(Payload):
     contacted_caller: bool = True
 
 
+MergedRating = Annotated[str, Field(
+    pattern=r"^\d{8}-\d{6}=(satisfied|basically_satisfied|dissatisfied|unreached)$")]
+"""``20261203-000002=satisfied``: one merged caller's rating (并单), form- and API-friendly."""
+
+
 class Visit(Payload):
     action: Literal[Action.visit] = Action.visit
     rating: Rating
@@ -171,6 +176,10 @@ class Visit(Payload):
     counts_for_satisfaction: bool = Field(
         default=True, description="行政调解类、执法办案类事项不参与满意率 (CQ §14)"
     )
+    merged_ratings: list[MergedRating] = Field(
+        default_factory=list, max_length=50,
+        description="并单来电人的回访：工单编号=评价（satisfied / basically_satisfied / "
+                    "dissatisfied / unreached 未接通），每个并入的来电人一项")
 
 
 class Rework(Payload):
