@@ -23,6 +23,8 @@ def relay_soon(peer: str = "") -> None:
 def sms_soon(occasion: str = "") -> None:
     """Send queued caller messages now (the registration SMS should not wait for the timer)."""
     settings = get_settings()
+    if not settings.sms_gateway_url:
+        return  # nothing can be sent; the messages wait on their tickets
     if settings.redis_url:
         queue().enqueue(send_caller_messages)
     elif settings.embedded_jobs:
