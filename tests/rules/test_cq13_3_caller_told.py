@@ -187,3 +187,15 @@ def test_cq13_3_quiet_hours_hold_messages_until_they_end(city: City, monkeypatch
         assert world.send()["sent"] == 0
         assert world.gateway("GET", "/messages") == []
         assert world.send(waits.astimezone(UTC) + timedelta(minutes=1))["sent"] == 1
+
+
+def test_cq11_registration_sms_goes_out_on_its_own(city: City, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As deployed (embedded mode): the commit that queues the message kicks the outbox; no
+    timer (interval 0) and no test hand drives it."""
+    env = {"HOTLINE_EMBEDDED_JOBS": "true", "HOTLINE_SMS_INTERVAL_SECONDS": "0"}
+    with sms_world(monkeypatch, env=env) as world:
+        number = world.register()["number"]
+        wait_for(lambda: len(world.events(number, "caller_notified")) == 1, what="the kicked SMS")
+        sent = world.gateway("GET", "/messages")
+        told = world.events(number, "caller_notified")
+        assert len(sent) == 1 and sent[0]["biz_id"] == told[0]["payload"]["message_id"]
