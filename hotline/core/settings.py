@@ -66,7 +66,8 @@ class Settings(BaseSettings):
     sms_quiet_hours: str = Field(
         default="21:00-08:00", pattern=r"^\d{1,2}:\d{2}-\d{1,2}:\d{2}$",
         description="no SMS to callers in these local hours (queued until they end); equal = none")
-    sms_max_attempts: int = Field(default=8, ge=1, le=100, description="SMS tries before giving up")
+    sms_max_attempts: int = Field(
+        default=20, ge=1, le=100, description="SMS tries before giving up (back-off capped at 15 min: ~4 h)")
     sms_interval_seconds: int = Field(
         default=30, ge=0, description="caller SMS outbox period; 0 = only the kick after each commit")
     public_lookup_hint: str = Field(
