@@ -17,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 
 from hotline import __version__, wiring
+from hotline.callers import api as callers_api
 from hotline.core.db import get_engine
 from hotline.core.settings import get_settings
 from hotline.core.sla_setup import calendar_health
@@ -40,7 +41,7 @@ from hotline.workers.embedded import EmbeddedScheduler, enabled
 #: Every feature's API routers, mounted under /api/v1.
 API_ROUTERS: tuple[APIRouter, ...] = (
     *units_api.routers, *tickets_api.routers, intake_api.router, supervision_api.router,
-    notifications_api.router, linkage_api.router)
+    notifications_api.router, linkage_api.router, callers_api.router)
 #: Every feature's pages.
 PAGE_ROUTERS: tuple[APIRouter, ...] = (units_pages.router, tickets_pages.router,
                                        supervision_pages.router)

@@ -270,6 +270,26 @@ def sim110(
 
 
 @app.command()
+def simsms(
+    port: Annotated[int, typer.Option(help="模拟短信平台端口")] = 9160,
+    hotline_url: Annotated[str | None, typer.Option(help="本系统地址，默认 http://HOST:PORT")] = None,
+    receipt_delay_ms: Annotated[int, typer.Option(help="送达后多久推送状态报告（毫秒）")] = 100,
+) -> None:
+    """运行模拟短信平台（模板、签名、消息编号、状态报告；可模拟宕机、拒发、送达失败）。"""
+    from integrations.smsgateway import GatewaySettings, serve
+
+    s = get_settings()
+    if not s.sms_api_key or not s.sms_receipt_secret:
+        _fail("需要 HOTLINE_SMS_API_KEY（本系统签名密钥）和 HOTLINE_SMS_RECEIPT_SECRET（短信平台回执密钥）")
+    base = hotline_url or f"http://{s.host}:{s.port}"
+    receipts = f"{base}/api/v1/callers/sms/receipts"
+    typer.echo(f"模拟短信平台：http://127.0.0.1:{port}，状态报告推送到 {receipts}")
+    # The gateway verifies with what we sign, and signs its receipts with what we verify.
+    serve(port, GatewaySettings(secret=s.sms_api_key, receipt_secret=s.sms_receipt_secret,
+                                receipt_url=receipts, receipt_delay_ms=receipt_delay_ms))
+
+
+@app.command()
 def relay() -> None:
     """立即推送待发的联动报文（通常由 worker 定时执行）。"""
     from hotline.workers.jobs import relay_outbox  # lazy: fast CLI start

@@ -3,6 +3,7 @@
 Each feature owns its tables in its own ``models.py``; this module only gathers them.
 """
 
+from hotline.callers.models import CallerMessage
 from hotline.intake.models import CallerFlag, CallerFlagEvent, CatalogueVersion, DispatchRecord
 from hotline.linkage.models import InboxMessage, LinkedMatter, OutboxMessage
 from hotline.notifications.models import Notification
@@ -27,4 +28,4 @@ TABLES = (CatalogueVersion, DispatchRecord, InboxMessage, LinkedMatter, OutboxMe
           Notification, AnomalyAlert, Escalation, UnitDailyStat, ExtensionRequest,
           PersonalDataAccess, ReturnRecord, ReturnVisit, SupervisionOrder, Ticket, TicketCounter,
           TicketEvent, TicketUnit, Unit, User, LoginAudit, EventChainHead, IdempotencyKey,
-          CallerFlag, CallerFlagEvent, ReplyReview)
+          CallerFlag, CallerFlagEvent, ReplyReview, CallerMessage)

@@ -9,11 +9,12 @@ it is idempotent. ``hotline cron`` only enqueues jobs and needs none.
 from __future__ import annotations
 
 from hotline.callers import receivers as caller_receivers
+from hotline.callers.messaging import message_due
 from hotline.core.signals import mark_installed
 from hotline.linkage import receivers as linkage_receivers
 from hotline.linkage.outbound import delivery_due
 from hotline.supervision import receivers as supervision_receivers
-from hotline.workers.kick import relay_soon
+from hotline.workers.kick import relay_soon, sms_soon
 
 
 def install() -> None:
@@ -21,4 +22,5 @@ def install() -> None:
     supervision_receivers.connect()
     caller_receivers.connect()
     delivery_due.connect(relay_soon)
+    message_due.connect(sms_soon)
     mark_installed()

@@ -67,6 +67,18 @@ class Settings(BaseSettings):
     sms_gateway_url: str | None = Field(default=None, description="SMS gateway endpoint")
     sms_api_key: str | None = Field(default=None, description="SMS gateway credential")
     sms_sign_name: str | None = Field(default=None, description="SMS signature (签名)")
+    sms_receipt_secret: str | None = Field(
+        default=None, description="the gateway's key: verifies its delivery-receipt callbacks")
+    sms_quiet_hours: str = Field(
+        default="21:00-08:00", pattern=r"^\d{1,2}:\d{2}-\d{1,2}:\d{2}$",
+        description="no SMS to callers in these local hours (queued until they end); equal = none")
+    sms_max_attempts: int = Field(
+        default=20, ge=1, le=100, description="SMS tries before giving up (back-off capped at 15 min: ~4 h)")
+    sms_interval_seconds: int = Field(
+        default=30, ge=0, description="caller SMS outbox period; 0 = only the kick after each commit")
+    public_lookup_hint: str = Field(
+        default="12345网站“办件查询”", max_length=40,
+        description="where callers look their ticket up (said in the registration SMS)")
     gazetteer_file: Path | None = Field(
         default=None, description="CSV code,name,level,parent,aliases of the city's places"
     )

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import time
 from datetime import datetime, timedelta
-from typing import Protocol
 
 import httpx
 from sqlalchemy import select
@@ -20,16 +19,6 @@ from hotline.notifications.models import Notification
 from hotline.tickets.models import Ticket
 
 MAX_ATTEMPTS = 8
-
-
-class SmsGateway(Protocol):
-    """Settings: HOTLINE_SMS_GATEWAY_URL, HOTLINE_SMS_API_KEY, HOTLINE_SMS_SIGN_NAME.
-
-    An implementation sends ``text`` to ``phone`` and raises on failure; the carrier's
-    templates (模板) and signature (签名) are the deployment's business.
-    """
-
-    def send(self, phone: str, text: str) -> None: ...
 
 
 def backoff(attempts: int) -> timedelta:

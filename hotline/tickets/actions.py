@@ -56,6 +56,8 @@ class EventKind(StrEnum):
     auto_supervision = "auto_supervision"  # 督办 by the SLA scan
     auto_escalation = "auto_escalation"  # 升级督办 by the SLA scan
     auto_rework = "auto_rework"  # 多次重办督办 by the SLA scan
+    caller_not_notified = "caller_not_notified"  # no SMS could reach the caller (and why)
+    merged_visit = "merged_visit"  # a merged caller visited with the ticket they follow (并单)
 
 
 EVENT_LABELS: dict[str, str] = {
@@ -68,4 +70,6 @@ EVENT_LABELS: dict[str, str] = {
     EventKind.auto_supervision: "系统督办",
     EventKind.auto_escalation: "升级督办",
     EventKind.auto_rework: "多次重办督办",
+    EventKind.caller_not_notified: "未能短信告知来电人",
+    EventKind.merged_visit: "并单回访",
 }

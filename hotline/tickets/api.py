@@ -9,10 +9,10 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, Header, Query, Request, Response, status
 from pydantic import BaseModel
 
-from hotline.core.errors import Invalid, NotFound
+from hotline.core.errors import Forbidden, Invalid, NotFound
 from hotline.core.ids import DbIdQuery
 from hotline.core.times import BoundedDatetime, utcnow
-from hotline.tickets import idempotency
+from hotline.tickets import idempotency, queues
 from hotline.tickets.access_log import AccessFilter, read_access_log
 from hotline.tickets.commands import apply, create_ticket, facts_for, visible_ticket
 from hotline.tickets.models import IdempotencyKey, Status
@@ -84,6 +84,14 @@ def search(
 @router.get("/{number}", response_model=TicketDetail, summary="工单详情：历史、时限、预警")
 def read(session: SessionDep, actor: ActorDep, number: str) -> TicketDetail:
     return ticket_detail(session, actor, number)
+
+
+@router.get("/{number}/duplicates", summary="可能重复的工单（不限同一来电号码，供并单）")
+def duplicates(session: SessionDep, actor: ActorDep, number: str) -> list[dict[str, Any]]:
+    if not actor.hotline_side:
+        raise Forbidden("只有热线一侧可以查找并单")
+    ticket = visible_ticket(session, actor, number)
+    return queues.duplicates_of(session, actor, ticket, utcnow())
 
 
 @router.get("/{number}/transitions", response_model=list[ActionInfo],

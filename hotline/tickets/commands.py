@@ -44,7 +44,7 @@ from hotline.tickets.numbering import next_number
 from hotline.tickets.payloads import Payload
 from hotline.tickets.reviews import co_inputs_since, reviewer_of
 from hotline.tickets.schemas import TicketCreate
-from hotline.tickets.signals import ActionDone, action_done
+from hotline.tickets.signals import ActionDone, Registered, action_done, registered
 from hotline.tickets.visibility import can_see
 from hotline.tickets.workflow import BY_ACTION, Facts, Refusal, Transition, judge
 from hotline.units.actor import Actor
@@ -114,6 +114,7 @@ def register(session: Session, actor: Actor, data: Registration, decision: Paylo
                               payload={"channel": ticket.channel,
                                        "request_type": ticket.request_type}))
     session.flush()
+    registered.send(Registered(session, actor, ticket, now))
     if decision is not None:
         apply(session, actor, ticket, decision, now)
     return ticket

@@ -36,6 +36,7 @@ LABELS: dict[str, str] = {
     "caller_consent": "来电人同意转接", "note": "备注", "reason_code": "不予受理依据",
     "reason": "理由", "referral": "可办理单位", "service": "移交", "caller_connected": "已转接来电人",
     "lead_unit_id": "牵头单位", "co_unit_ids": "协同单位", "category": "类别",
+    "merged_ratings": "并单来电人回访（编号=评价，逗号分隔）",
     "due_at": "指定办结时间", "due_working_days": "办理时限（工作日）", "legal_basis": "法定时限依据",
     "to_unit_id": "转派至", "add_working_days": "延长工作日", "content": "内容",
     "contacted_caller": "已联系来电人", "rating": "评价", "comment": "来电人意见",

@@ -28,10 +28,12 @@ from hotline.tickets import history
 from hotline.tickets.actions import Action, EventKind
 from hotline.tickets.models import (
     FINAL_STATES,
+    RATING_LABELS,
     AssignmentRole,
     ExtensionRequest,
     ExtensionState,
     OrderState,
+    Rating,
     ReplyReview,
     ReturnRecord,
     ReturnVisit,
@@ -536,7 +538,7 @@ def visit(a: Act, p: Visit) -> Outcome:
                               visited_by_id=a.actor.id, at=a.now))
     record: dict[str, Any] = {"rating": str(p.rating), "round": rounds, "resolved": p.resolved,
                               "counts_for_satisfaction": counts, "method": str(p.method),
-                              "unit_id": t.holder_unit_id}
+                              "unit_id": t.holder_unit_id, **_visit_merged(a, p, rounds, counts)}
     if matched:
         record["excluded_by_category"] = matched
     return Outcome(p.comment, record)
@@ -545,6 +547,33 @@ def visit(a: Act, p: Visit) -> Outcome:
 @handles(VisitAttempt)
 def visit_attempt(a: Act, p: VisitAttempt) -> Outcome:
     return Outcome(p.note, {"method": str(p.method), "outcome": p.outcome})
+
+
+def _visit_merged(a: Act, p: Visit, rounds: int, counts: bool) -> dict[str, Any]:
+    """并单: every caller merged into this ticket is visited with it — rated (a visit of their
+    own, for the unit that answered) or recorded as not reached. Nobody is left out silently."""
+    s, t = a.session, a.ticket
+    merged = {m.number: m for m in s.exec(select(Ticket).where(Ticket.merged_into_id == t.id))}
+    given = dict(item.split("=", 1) for item in p.merged_ratings)
+    if unknown := sorted(set(given) - set(merged)):
+        raise Invalid(f"工单 {'、'.join(unknown)} 未并入 {t.number}", title="并单来电人不正确")
+    if missing := sorted(set(merged) - set(given)):
+        raise Invalid(f"并入本工单的来电人也须回访（或记为未接通）：{'、'.join(missing)}",
+                      title="并单来电人未回访")
+    for number, rating in sorted(given.items()):
+        other = merged[number]
+        if rating != "unreached":
+            s.add(ReturnVisit(ticket_id=other.id, round=rounds, rating=Rating(rating),
+                              counts_for_satisfaction=counts, method=str(p.method),
+                              unit_id=t.holder_unit_id, visited_by_id=a.actor.id, at=a.now))
+        history.note(s, other, EventKind.merged_visit, actor=a.actor, now=a.now,
+                     reason="未接通" if rating == "unreached" else RATING_LABELS[rating],
+                     payload={"rating": None if rating == "unreached" else rating,
+                              "reached": rating != "unreached", "target_number": t.number})
+    if not given:
+        return {}
+    return {"merged_visited": sorted(n for n, r in given.items() if r != "unreached"),
+            "merged_unreached": sorted(n for n, r in given.items() if r == "unreached")}
 
 
 def _last_visit(s: Session, t: Ticket) -> ReturnVisit:

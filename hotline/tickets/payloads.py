@@ -155,6 +155,11 @@ class Reply(Payload):
     contacted_caller: bool = True
 
 
+MergedRating = Annotated[str, Field(
+    pattern=r"^\d{8}-\d{6}=(satisfied|basically_satisfied|dissatisfied|unreached)$")]
+"""``20261203-000002=satisfied``: one merged caller's rating (并单), form- and API-friendly."""
+
+
 class Visit(Payload):
     action: Literal[Action.visit] = Action.visit
     rating: Rating
@@ -162,6 +167,10 @@ class Visit(Payload):
     resolved: bool | None = Field(default=None, description="来电人认为问题是否已解决（解决率）")
     method: VisitMethod = Field(default=VisitMethod.phone, description="回访方式：电话、短信、网站、当面")
     # Whether it counts for satisfaction is not asked: it follows from the category (CQ §14).
+    merged_ratings: list[MergedRating] = Field(
+        default_factory=list, max_length=50,
+        description="并单来电人的回访：工单编号=评价（satisfied / basically_satisfied / "
+                    "dissatisfied / unreached 未接通），每个并入的来电人一项")
 
 
 class Rework(Payload):

@@ -141,6 +141,11 @@ def caller_history(session: Session, actor: Actor, phone: str, content: str, now
                 if score >= 0.3:
                     duplicates.append((score, t))
         duplicates.sort(key=lambda p: -p[0])
+    seen = {t.id for _, t in duplicates}
+    if content.strip():  # 并单: the same matter reported by other callers too
+        duplicates += [(score, t) for score, t in similar_tickets(session, content, None, now)
+                       if t.id not in seen and t.caller_phone != phone]
+        duplicates.sort(key=lambda p: -p[0])
     top = duplicates[:5]
     # Looking a caller up by phone shows who called about what: traced like a detail view (CQ §22).
     shown = {t.id for t in rows[:limit]} | {t.id for _, t in top}
@@ -151,3 +156,49 @@ def caller_history(session: Session, actor: Actor, phone: str, content: str, now
         "duplicates": list(zip([round(s * 100) for s, _ in top],
                                summaries(session, actor, [t for _, t in top], now), strict=True)),
     }
+
+
+#: Duplicates across callers: recent tickets still being worked, scanned newest first.
+DUPLICATE_WINDOW = timedelta(days=14)
+DUPLICATE_SCAN = 500
+DUPLICATE_THRESHOLD = 0.45
+_MERGEABLE_STATES = (Status.registered, Status.dispatched, Status.in_progress, Status.returned,
+                     Status.replied, Status.verifying, Status.rework, Status.visited)
+
+
+def similar_tickets(session: Session, content: str, address: str | None, now: datetime,
+                    exclude_id: int | None = None) -> list[tuple[float, Ticket]]:
+    """Tickets that may report the same matter, whoever called (并单).
+
+    Deliberately simple and explainable: the share of the shorter text's character pairs found
+    in the other (``similarity``), plus 0.15 when the addresses match as closely; only tickets
+    of the last 14 days that a merge could still go into, the newest 500 of them. It finds
+    "the same broken street light reported by three neighbours", not paraphrases — the text
+    similarity library being built for the knowledge base is the place for that.
+    """
+    if not content.strip():
+        return []
+    rows = session.exec(select(Ticket).where(col(Ticket.status).in_(_MERGEABLE_STATES))
+                        .where(col(Ticket.created_at) >= now - DUPLICATE_WINDOW)
+                        .order_by(col(Ticket.id).desc()).limit(DUPLICATE_SCAN)).all()
+    found: list[tuple[float, Ticket]] = []
+    for t in rows:
+        if t.id == exclude_id:
+            continue
+        score = similarity(content, t.content)
+        if address and t.address and similarity(address, t.address) >= 0.6:
+            score += 0.15
+        if score >= DUPLICATE_THRESHOLD:
+            found.append((min(score, 1.0), t))
+    found.sort(key=lambda p: -p[0])
+    return found[:10]
+
+
+def duplicates_of(session: Session, actor: Actor, ticket: Ticket, now: datetime) -> list[dict[str, Any]]:
+    """Candidates to merge ``ticket`` into: earlier tickets about the same matter, any caller."""
+    pairs = [(s, t) for s, t in similar_tickets(session, ticket.content, ticket.address, now,
+                                                exclude_id=ticket.id)
+             if t.id < ticket.id]
+    rows = summaries(session, actor, [t for _, t in pairs], now)
+    return [{"score": round(s * 100), "same_caller": t.caller_phone == ticket.caller_phone,
+             "ticket": row} for (s, t), row in zip(pairs, rows, strict=True)]

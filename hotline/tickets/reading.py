@@ -148,6 +148,8 @@ def ticket_detail(
         co_units=[UnitRef(id=u.id, name=u.name, kind=u.kind) for u in co_units],
         reply_content=ticket.reply_content, decision=ticket.decision,
         merged_into=merged_into.number if merged_into else None,
+        merged_from=list(session.exec(select(Ticket.number).where(Ticket.merged_into_id == ticket.id)
+                                      .order_by(col(Ticket.id))).all()),
         rework_count=ticket.rework_count,
         caller_wait=caller_wait(ticket, events, now),
         clocks=[clock_public(c) for c in clock_map.values()],
@@ -302,20 +304,30 @@ def public_progress(session: Session, number: str, phone_last4: str | None,
     # Same answer for "no such ticket" and "wrong digits": numbers cannot be probed.
     if ticket is None or not _proves_caller(ticket, phone_last4, code):
         raise NotFound("未找到与该编号和手机号后四位（或查询码）匹配的工单", title="工单不存在")
-    events = history.load(session, ticket.id)
+    own = ticket
+    # 并单: a merged caller follows the ticket their matter is handled in (up a chain of merges).
+    followed: list[Ticket] = [ticket]
+    while ticket.merged_into_id is not None and len(followed) <= 10:
+        target = session.get(Ticket, ticket.merged_into_id)
+        if target is None or target in followed:
+            break
+        ticket = target
+        followed.append(ticket)
     holder = session.get(Unit, ticket.holder_unit_id) if ticket.holder_unit_id else None
+    events = sorted(((e, t) for t in followed for e in history.load(session, t.id)
+                     if is_public(e.action)), key=lambda pair: pair[0].at)
     steps = [
         {"action": e.action, "label": ACTION_LABELS.get(e.action, e.action), "at": e.at,
-         "status_label": STATUS_LABELS.get(e.to_status or "", e.to_status)}
-        for e in events if is_public(e.action)
+         "status_label": STATUS_LABELS.get(e.to_status or "", e.to_status), "ticket": t.number}
+        for e, t in events
     ]
     reply = ticket.reply_content if ticket.status in (
         Status.replied, Status.visited, Status.closed, Status.archived, Status.answered,
         Status.verifying, Status.rework) else None
     return PublicProgress(
-        number=ticket.number, status=ticket.status,
+        number=own.number, status=ticket.status,
         status_label=STATUS_LABELS.get(ticket.status, ticket.status),
-        request_type=ticket.request_type, registered_at=ticket.created_at,
+        request_type=own.request_type, registered_at=own.created_at,
         handling_unit=holder.name if holder else None, due=ticket.close_due_at,
-        steps=steps, reply=reply,
+        steps=steps, reply=reply, merged_into=ticket.number if ticket is not own else None,
     )

@@ -138,6 +138,8 @@ class TicketDetail(TicketSummary):
     reply_content: str | None
     decision: dict[str, Any] | None
     merged_into: str | None
+    #: Callers whose duplicate tickets were merged into this one: told and visited with it (并单).
+    merged_from: list[str] = []
     rework_count: int
     caller_wait: CallerWait
     clocks: list[ClockPublic]
@@ -178,3 +180,5 @@ class PublicProgress(BaseModel):
     due: datetime | None
     steps: list[dict[str, Any]]
     reply: str | None
+    #: A merged caller's lookup follows this ticket (并单): its status, unit, deadline, reply.
+    merged_into: str | None = None

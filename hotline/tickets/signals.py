@@ -59,3 +59,18 @@ class ActionDone:
 
 
 action_done: Signal[ActionDone] = Signal("action_done")
+
+
+@dataclass(frozen=True)
+class Registered:
+    """A request was registered (CQ §11), before any decision taken with it is performed."""
+
+    session: Session
+    actor: Actor
+    ticket: Ticket
+    now: datetime
+
+
+#: Sent inside the registration's transaction, right after its history row (caller messaging
+#: tells the caller the ticket number).
+registered: Signal[Registered] = Signal("registered")

@@ -13,6 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, select
 
 from classifier import save_model, train_model
+from hotline.callers import outbox as caller_outbox
 from hotline.core.db import get_engine
 from hotline.core.settings import get_settings
 from hotline.core.times import utcnow
@@ -152,3 +153,10 @@ def reconcile_linkage(now: datetime | None = None) -> dict[str, object]:
         result = reconcile.reconcile(session, now)
         session.commit()
     return result
+
+
+def send_caller_messages(now: datetime | None = None) -> dict[str, int]:
+    """Send due caller SMS to the gateway (each out_id delivered once; CQ §13(三))."""
+    with _session() as session:
+        result = caller_outbox.send_due(session, now)  # commits its own short transactions
+    return result.as_dict()

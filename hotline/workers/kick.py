@@ -8,7 +8,7 @@ from __future__ import annotations
 import threading
 
 from hotline.core.settings import get_settings
-from hotline.workers.jobs import relay_outbox
+from hotline.workers.jobs import relay_outbox, send_caller_messages
 from hotline.workers.queue import queue
 
 
@@ -18,3 +18,14 @@ def relay_soon(peer: str = "") -> None:
         queue().enqueue(relay_outbox)
     elif settings.embedded_jobs:
         threading.Thread(target=relay_outbox, name=f"relay-kick-{peer}", daemon=True).start()
+
+
+def sms_soon(occasion: str = "") -> None:
+    """Send queued caller messages now (the registration SMS should not wait for the timer)."""
+    settings = get_settings()
+    if not settings.sms_gateway_url:
+        return  # nothing can be sent; the messages wait on their tickets
+    if settings.redis_url:
+        queue().enqueue(send_caller_messages)
+    elif settings.embedded_jobs:
+        threading.Thread(target=send_caller_messages, name=f"sms-kick-{occasion}", daemon=True).start()
