@@ -11,7 +11,7 @@ from typing import Annotated, NoReturn
 
 import typer
 
-from hotline.core.settings import InsecureSettingsError, get_settings
+from hotline.core.settings import get_settings
 
 app = typer.Typer(help="12345 热线工单系统", no_args_is_help=True, add_completion=False)
 db_app = typer.Typer(help="数据库迁移", no_args_is_help=True)
@@ -29,6 +29,16 @@ def _fail(message: str, code: int = 2) -> NoReturn:
     raise typer.Exit(code)
 
 
+def _preflight(*, database: bool = True) -> None:
+    """Every setting, the peers, the policies and the database, before the process runs."""
+    from hotline.preflight import PreflightError, check  # lazy: fast CLI start
+
+    try:
+        check(database=database)
+    except PreflightError as exc:
+        _fail(str(exc))
+
+
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="监听地址")] = None,
@@ -39,11 +49,8 @@ def serve(
     """运行 Web 与 API 服务。"""
     import uvicorn
 
+    _preflight()
     settings = get_settings()
-    try:
-        settings.check_safe()
-    except InsecureSettingsError as exc:
-        _fail(str(exc))
     h, p = host or settings.host, port or settings.port
     typer.echo(f"12345 热线工单系统：http://{h}:{p}  （API 文档 /docs，健康检查 /healthz）")
     uvicorn.run("hotline.app:create_app", factory=True, host=h, port=p, reload=reload,
@@ -57,8 +64,9 @@ def db_upgrade(revision: Annotated[str, typer.Argument(help="目标版本")] = "
     from hotline.core.db import get_engine  # lazy: fast CLI start
     from hotline.core.migrate import upgrade  # lazy: fast CLI start
 
-    upgrade(get_engine(), revision)
-    typer.echo(f"数据库已迁移到 {revision}：{get_settings().database_url}")
+    engine = get_engine()
+    upgrade(engine, revision)
+    typer.echo(f"数据库已迁移到 {revision}：{engine.url.render_as_string(hide_password=True)}")
 
 
 @app.command("seed-demo")
@@ -97,6 +105,7 @@ def worker(burst: Annotated[bool, typer.Option(help="处理完队列即退出")]
     from hotline import wiring  # lazy: fast CLI start
     from hotline.workers.queue import NoRedisError, queue, redis_connection  # lazy: fast CLI start
 
+    _preflight()
     try:
         conn = redis_connection()
     except NoRedisError as exc:
@@ -111,6 +120,7 @@ def cron() -> None:
     from hotline.workers.queue import NoRedisError, redis_connection  # lazy: fast CLI start
     from hotline.workers.schedule import build_scheduler  # lazy: fast CLI start
 
+    _preflight()
     try:
         conn = redis_connection()
     except NoRedisError as exc:
