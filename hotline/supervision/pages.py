@@ -51,6 +51,7 @@ def board(request: Request, session: SessionDep, actor: PageActorDep, unit_id: s
         "request_types": REQUEST_TYPES,
         "extensions": queues.pending_extensions(session),
         "returned": queues.returned_to_hotline(session, actor, now),
+        "awaiting": queues.awaiting_dispatch(session, actor, now),
         "visits": queues.visit_queue(session, actor, now),
         "orders": board_service.open_orders(session, now),
         "metrics": [m.to_dict() for m in units_m[:15]], "hotline_m": hotline_m, "month": month,
