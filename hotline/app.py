@@ -7,20 +7,19 @@ router.
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 from anyio import to_thread
 from fastapi import APIRouter, FastAPI
+from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy import text
 
-from hotline import __version__, wiring
+from hotline import __version__, probes, telemetry, wiring
 from hotline.callers import api as callers_api
-from hotline.core.db import get_engine
 from hotline.core.settings import get_settings
-from hotline.core.sla_setup import calendar_health
 from hotline.intake import api as intake_api
 from hotline.linkage import api as linkage_api
 from hotline.notifications import api as notifications_api
@@ -48,11 +47,19 @@ PAGE_ROUTERS: tuple[APIRouter, ...] = (units_pages.router, tickets_pages.router,
 
 
 def health() -> dict[str, Any]:
-    with get_engine().connect() as conn:
-        conn.execute(text("SELECT 1"))
-    settings = get_settings()
-    return {"status": "ok", "database": get_engine().dialect.name, "version": __version__,
-            "demo_mode": settings.demo_mode, "calendar": calendar_health()}
+    return probes.liveness()
+
+
+def ready() -> Response:
+    """Readiness in the health-check shape; 503 only when this process cannot serve."""
+    status, body = probes.readiness()
+    return Response(json.dumps(body, ensure_ascii=False, default=str), status_code=status,
+                    media_type="application/health+json")
+
+
+def metrics() -> Response:
+    payload, content_type = telemetry.exposition()
+    return Response(payload, media_type=content_type)
 
 
 def create_app() -> FastAPI:
@@ -88,9 +95,14 @@ def create_app() -> FastAPI:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=str(WEB / "static")), name="static")
     app.add_api_route("/healthz", health, methods=["GET"], tags=["health"], summary="健康检查")
+    app.add_api_route("/readyz", ready, methods=["GET"], tags=["health"], summary="就绪检查",
+                      response_class=Response)
+    app.add_api_route("/metrics", metrics, methods=["GET"], tags=["health"], summary="Prometheus 指标",
+                      response_class=Response)
     app.add_middleware(RefuseControlChars)  # innermost: reads a body only once admitted
     app.add_middleware(Admission, limit=settings.max_concurrent_requests,
                        queue=settings.max_queued_requests, timeout=settings.queue_timeout_seconds)
+    app.add_middleware(telemetry.RequestMetrics)  # outside admission: shed requests are counted
     # An oversized body is refused before it is read, queued or authenticated (the headers
     # and the client address below still wrap that refusal).
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)

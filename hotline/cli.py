@@ -12,15 +12,17 @@ from typing import Annotated, NoReturn
 
 import typer
 
-from hotline.core.settings import InsecureSettingsError, get_settings
+from hotline.core.settings import get_settings
 
 app = typer.Typer(help="12345 热线工单系统", no_args_is_help=True, add_completion=False)
 db_app = typer.Typer(help="数据库迁移", no_args_is_help=True)
 routing_app = typer.Typer(help="智能派单", no_args_is_help=True)
 classifier_app = typer.Typer(help="分类模型", no_args_is_help=True)
 users_app = typer.Typer(help="用户管理", no_args_is_help=True)
+units_app = typer.Typer(help="单位（组织机构）管理", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
+app.add_typer(units_app, name="units")
 app.add_typer(routing_app, name="routing")
 app.add_typer(classifier_app, name="classifier")
 audit_app = typer.Typer(help="审计", no_args_is_help=True)
@@ -30,6 +32,16 @@ app.add_typer(audit_app, name="audit")
 def _fail(message: str, code: int = 2) -> NoReturn:
     typer.echo(f"错误：{message}", err=True)
     raise typer.Exit(code)
+
+
+def _preflight(*, database: bool = True) -> None:
+    """Every setting, the peers, the policies and the database, before the process runs."""
+    from hotline.preflight import PreflightError, check  # lazy: fast CLI start
+
+    try:
+        check(database=database)
+    except PreflightError as exc:
+        _fail(str(exc))
 
 
 @app.command()
@@ -42,11 +54,8 @@ def serve(
     """运行 Web 与 API 服务。"""
     import uvicorn
 
+    _preflight()
     settings = get_settings()
-    try:
-        settings.check_safe()
-    except InsecureSettingsError as exc:
-        _fail(str(exc))
     h, p = host or settings.host, port or settings.port
     typer.echo(f"12345 热线工单系统：http://{h}:{p}  （健康检查 /healthz"
                 + ("，API 文档 /docs" if settings.api_docs_enabled else "") + "）")
@@ -63,8 +72,9 @@ def db_upgrade(revision: Annotated[str, typer.Argument(help="目标版本")] = "
     from hotline.core.db import get_engine  # lazy: fast CLI start
     from hotline.core.migrate import upgrade  # lazy: fast CLI start
 
-    upgrade(get_engine(), revision)
-    typer.echo(f"数据库已迁移到 {revision}：{get_settings().database_url}")
+    engine = get_engine()
+    upgrade(engine, revision)
+    typer.echo(f"数据库已迁移到 {revision}：{engine.url.render_as_string(hide_password=True)}")
 
 
 @app.command("seed-demo")
@@ -103,6 +113,7 @@ def worker(burst: Annotated[bool, typer.Option(help="处理完队列即退出")]
     from hotline import wiring  # lazy: fast CLI start
     from hotline.workers.queue import NoRedisError, queue, redis_connection  # lazy: fast CLI start
 
+    _preflight()
     try:
         conn = redis_connection()
     except NoRedisError as exc:
@@ -117,6 +128,7 @@ def cron() -> None:
     from hotline.workers.queue import NoRedisError, redis_connection  # lazy: fast CLI start
     from hotline.workers.schedule import build_scheduler  # lazy: fast CLI start
 
+    _preflight()
     try:
         conn = redis_connection()
     except NoRedisError as exc:
@@ -160,33 +172,93 @@ def legal_deadlines_cmd(
 @users_app.command("create")
 def users_create(
     username: Annotated[str, typer.Argument(help="登录名")],
-    role: Annotated[str, typer.Option(help="agent / unit_handler / unit_manager / supervisor / admin")],
-    unit: Annotated[str, typer.Option(help="所属单位编码")],
+    role: Annotated[str | None, typer.Option(
+        help="agent / unit_handler / unit_manager / supervisor / admin")] = None,
+    unit: Annotated[str | None, typer.Option(help="所属单位编码（--first-admin 时默认热线中心）")] = None,
     full_name: Annotated[str | None, typer.Option(help="姓名")] = None,
     password: Annotated[str | None, typer.Option(help="密码（不给则交互输入）")] = None,
+    first_admin: Annotated[bool, typer.Option(
+        "--first-admin", help="空库时创建第一个系统管理员（热线中心，admin）；已有用户时拒绝")] = False,
 ) -> None:
-    """创建用户。"""
+    """创建用户；新部署先用 --first-admin 创建第一个管理员。"""
     from sqlmodel import select
 
     from hotline.core.db import unit_of_work  # lazy: fast CLI start
     from hotline.core.errors import DomainError  # lazy: fast CLI start
-    from hotline.units.models import Unit  # lazy: fast CLI start
+    from hotline.units.models import Unit, UnitKind, User  # lazy: fast CLI start
     from hotline.units.users import create_user  # lazy: fast CLI start
 
+    if first_admin:
+        role = role or "admin"
+        if role != "admin":
+            _fail("--first-admin 只能创建 admin 角色")
+    elif role is None or unit is None:
+        _fail("请给出 --role 和 --unit（新部署的第一个管理员用 --first-admin）")
     if password is None:
         password = typer.prompt("密码", hide_input=True, confirmation_prompt=True)
     if len(password) < 8 and not get_settings().demo_mode:
         _fail("密码至少 8 位")
     try:
         with unit_of_work() as session:
-            unit_row = session.exec(select(Unit).where(Unit.code == unit)).first()
+            if first_admin and session.exec(select(User.id)).first() is not None:
+                _fail("已有用户：--first-admin 只用于空库；请以管理员身份在系统中添加用户")
+            stmt = (select(Unit).where(Unit.code == unit) if unit
+                    else select(Unit).where(Unit.kind == UnitKind.hotline))
+            unit_row = session.exec(stmt).first()
             if unit_row is None:
-                _fail(f"单位编码不存在：{unit}")
+                _fail(f"单位编码不存在：{unit}" if unit else
+                      "尚无热线中心单位：请先 hotline units create HL 12345热线中心 --kind hotline")
             user = create_user(session, username=username, full_name=full_name or username,
                                role=role, unit_id=unit_row.id, password=password)
             typer.echo(f"已创建用户 {user.username}（{role}，{unit_row.name}）")
     except DomainError as exc:
         _fail(exc.detail)
+
+
+@units_app.command("create")
+def units_create(
+    code: Annotated[str, typer.Argument(help="单位编码")],
+    name: Annotated[str, typer.Argument(help="单位名称")],
+    kind: Annotated[str, typer.Option(
+        help="hotline / district_gov / city_dept / district_dept / street / community / handler")],
+    parent: Annotated[str | None, typer.Option(help="上级单位编码（热线中心不填）")] = None,
+) -> None:
+    """新建一个单位。"""
+    from hotline.core.db import unit_of_work  # lazy: fast CLI start
+    from hotline.core.errors import DomainError  # lazy: fast CLI start
+    from hotline.units.tree import import_units  # lazy: fast CLI start
+
+    try:
+        with unit_of_work() as session:
+            import_units(session, [{"code": code, "name": name, "kind": kind, "parent": parent or ""}])
+    except DomainError as exc:
+        _fail(exc.detail.removeprefix("第 2 行："))
+    typer.echo(f"已创建单位 {code} {name}")
+
+
+@units_app.command("import")
+def units_import(file: Annotated[str, typer.Argument(help="CSV：code,name,kind,parent（UTF-8）")]) -> None:
+    """从 CSV 导入单位树（上级在后也可；已存在且相同的跳过，可重复运行）。"""
+    import csv
+
+    from hotline.core.db import unit_of_work  # lazy: fast CLI start
+    from hotline.core.errors import DomainError  # lazy: fast CLI start
+    from hotline.units.tree import IMPORT_COLUMNS, import_units  # lazy: fast CLI start
+
+    try:
+        with open(file, encoding="utf-8-sig", newline="") as fh:
+            reader = csv.DictReader(fh)
+            if not reader.fieldnames or not {"code", "name", "kind"} <= set(reader.fieldnames):
+                _fail(f"{file}：表头应为 {','.join(IMPORT_COLUMNS)}")
+            rows = list(reader)
+    except OSError as exc:
+        _fail(f"无法读取 {file}：{exc.strerror}")
+    try:
+        with unit_of_work() as session:
+            created, skipped = import_units(session, rows)
+    except DomainError as exc:
+        _fail(exc.detail)
+    typer.echo(f"已导入单位：新建 {created} 个，已存在跳过 {skipped} 个")
 
 
 def _period(since: str, until: str | None) -> tuple[datetime, datetime]:

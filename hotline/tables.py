@@ -5,7 +5,7 @@ Each feature owns its tables in its own ``models.py``; this module only gathers 
 
 from hotline.callers.models import CallerMessage
 from hotline.intake.models import CallerFlag, CallerFlagEvent, CatalogueVersion, DispatchRecord
-from hotline.linkage.models import InboxMessage, LinkedMatter, OutboxMessage
+from hotline.linkage.models import InboxMessage, LinkedMatter, OutboxMessage, PeerOutage
 from hotline.notifications.models import Notification
 from hotline.supervision.models import AnomalyAlert, Escalation, UnitDailyStat
 from hotline.tickets.models import (
@@ -23,9 +23,10 @@ from hotline.tickets.models import (
     TicketUnit,
 )
 from hotline.units.models import LoginAudit, Unit, User
+from hotline.workers.models import JobRun
 
-TABLES = (CatalogueVersion, DispatchRecord, InboxMessage, LinkedMatter, OutboxMessage,
+TABLES = (CatalogueVersion, DispatchRecord, InboxMessage, LinkedMatter, OutboxMessage, PeerOutage,
           Notification, AnomalyAlert, Escalation, UnitDailyStat, ExtensionRequest,
           PersonalDataAccess, ReturnRecord, ReturnVisit, SupervisionOrder, Ticket, TicketCounter,
           TicketEvent, TicketUnit, Unit, User, LoginAudit, EventChainHead, IdempotencyKey,
-          CallerFlag, CallerFlagEvent, ReplyReview, CallerMessage)
+          CallerFlag, CallerFlagEvent, ReplyReview, CallerMessage, JobRun)

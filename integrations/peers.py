@@ -208,15 +208,27 @@ def _build(entries: Mapping[str, Mapping[str, Any]], source: str) -> dict[str, P
     return peers
 
 
+def _file_entries(path: Path | str) -> dict[str, dict[str, Any]]:
+    """The raw ``peers`` tables of a file, not validated yet (the environment may complete them)."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise PeerConfigError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    try:
+        doc = json.loads(raw) if path.suffix.lower() == ".json" else tomllib.loads(raw.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise PeerConfigError(f"{path}: not valid {'JSON' if path.suffix.lower() == '.json' else 'TOML'}: "
+                              f"{exc}") from None
+    entries = doc.get("peers") if isinstance(doc, dict) else None
+    if not isinstance(entries, dict) or not all(isinstance(v, dict) for v in entries.values()):
+        raise PeerConfigError(f"{path}: expected a 'peers' table keyed by peer code")
+    return {str(code): dict(entry) for code, entry in entries.items()}
+
+
 def load_peers(path: Path | str) -> dict[str, PeerConfig]:
     """Peers from a TOML (``[peers.110]`` tables) or JSON (``{"peers": {"110": {...}}}``) file."""
-    path = Path(path)
-    raw = path.read_bytes()
-    doc = json.loads(raw) if path.suffix.lower() == ".json" else tomllib.loads(raw.decode("utf-8"))
-    entries = doc.get("peers") if isinstance(doc, dict) else None
-    if not isinstance(entries, dict):
-        raise PeerConfigError(f"{path}: expected a 'peers' table keyed by peer code")
-    return _build(entries, str(path))
+    return _build(_file_entries(path), str(path))
 
 
 def load_peers_from_env(environ: Mapping[str, str] | None = None) -> dict[str, PeerConfig]:
@@ -228,16 +240,12 @@ def load_peers_from_env(environ: Mapping[str, str] | None = None) -> dict[str, P
     """
     environ = os.environ if environ is None else environ
     entries: dict[str, dict[str, Any]] = {}
+    source = "environment"
     if environ.get(ENV_FILE):
-        base = load_peers(environ[ENV_FILE])
-        entries = {
-            code: {
-                **peer.model_dump(exclude={"secret", "inbound_secret"}),
-                "secret": peer.signing_secret(),
-                **({"inbound_secret": peer.inbound_secret.get_secret_value()} if peer.inbound_secret else {}),
-            }
-            for code, peer in base.items()
-        }
+        # Validated only after the environment's fields are merged in: a file may leave out the
+        # secret that ``HOTLINE_PEER__110__SECRET`` gives (secrets stay out of files).
+        entries = _file_entries(environ[ENV_FILE])
+        source = f"{environ[ENV_FILE]} + environment"
     for name, value in environ.items():
         if not name.startswith(ENV_PREFIX):
             continue
@@ -252,4 +260,4 @@ def load_peers_from_env(environ: Mapping[str, str] | None = None) -> dict[str, P
             except ValueError as exc:
                 raise PeerConfigError(f"{name}: not JSON: {exc}") from None
         entries.setdefault(code.lower(), {})[field] = parsed
-    return _build(entries, "environment")
+    return _build(entries, source)

@@ -10,10 +10,15 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+import sla
+
 DEFAULT_SECRET = "demo-secret-change-me-not-for-production"
+#: Outside demo mode the token-signing key must be at least this long (HS256 wants ≥ 256 bits).
+MIN_SECRET_CHARS = 32
+LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 
 
 class InsecureSettingsError(RuntimeError):
@@ -104,7 +109,6 @@ class Settings(BaseSettings):
     queue_timeout_seconds: float = Field(
         default=30.0, gt=0, description="a request waiting longer for its turn is answered 503")
     model_dir: Path = Field(default=Path("var/models"), description="classifier registry root")
-    log_level: str = "info"
     # Security (issue 15, findings 6–9).
     trusted_proxies: str = Field(
         default="", description="comma-separated proxy addresses/CIDRs whose X-Forwarded-* count")
@@ -129,14 +133,46 @@ class Settings(BaseSettings):
         default=3, ge=1, le=10, description="failed visit attempts before closing without one")
     caller_flag_days: int = Field(
         default=90, ge=1, le=730, description="days an approved abusive-caller flag lasts")
+    peers_file: Path | None = Field(
+        default=None, description="the peer platforms (read by integrations.load_peers_from_env)")
+    log_level: str = Field(default="info", description="debug / info / warning / error / critical")
+
+    # A bad value stops the process at start (hotline.preflight), never a live call later.
+    @field_validator("escalate_after")
+    @classmethod
+    def _escalate_after_is_a_duration(cls, v: str) -> str:
+        try:
+            sla.Duration.parse(v)
+        except ValueError:
+            raise ValueError(
+                f"{v!r} 不是时限格式，应写成 2wd（工作日）、24wh（工作小时）、8h 或 3d") from None
+        return v
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_log_level(cls, v: str) -> str:
+        if v.lower() not in LOG_LEVELS:
+            raise ValueError(f"{v!r} 不是日志级别，应为 {' / '.join(LOG_LEVELS)} 之一")
+        return v.lower()
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, v: str) -> str:
+        if not v.startswith(("sqlite://", "postgresql")):
+            raise ValueError("只支持 sqlite:///路径 或 postgresql+psycopg://用户@主机/库")
+        return v
 
     def check_safe(self) -> None:
-        """Refuse a non-demo deployment that still uses the shipped secret."""
+        """Refuse a non-demo deployment that still uses the shipped secret or a short one."""
         if not self.demo_mode and self.secret_key == DEFAULT_SECRET:
             raise InsecureSettingsError(
                 "HOTLINE_SECRET_KEY 仍是演示默认值：非演示模式下必须设置自己的密钥 "
                 "(refusing to start outside demo mode with the default secret)"
             )
+        if not self.demo_mode and len(self.secret_key) < MIN_SECRET_CHARS:
+            raise InsecureSettingsError(
+                f"HOTLINE_SECRET_KEY 太短（{len(self.secret_key)} 个字符）：非演示模式下至少 "
+                f"{MIN_SECRET_CHARS} 个随机字符")
 
 
 @lru_cache

@@ -10,7 +10,7 @@ from sqlmodel import col, select
 
 from hotline.linkage import reconcile as reconciliation
 from hotline.linkage.inbound import InboundError, receive
-from hotline.linkage.models import LinkedMatter
+from hotline.linkage.models import LinkedMatter, MatterStatus
 from hotline.linkage.reconcile import figures, mismatches
 from hotline.tickets.models import Ticket
 from hotline.units.deps import require_roles
@@ -50,7 +50,10 @@ def links(session: SessionDep, mismatched: bool = False) -> dict[str, Any]:
             continue
         items.append({"ticket": number, "peer": link.peer, "direction": link.direction,
                       "our_status": status, "their_status": link.status,
-                      "peer_ref": link.peer_ref, "sent_at": link.sent_at,
+                      "peer_ref": link.peer_ref, "queued_at": link.sent_at,
+                      # sent: when the peer took it (a queued matter was not sent yet)
+                      "sent_at": None if link.status == MatterStatus.queued
+                      else (link.acked_at or link.sent_at),
                       "acked_at": link.acked_at, "closed_at": link.closed_at,
                       "rejected_reason": link.rejected_reason, "mismatch": problem_text})
     return {"items": items, "figures": figures(session)}

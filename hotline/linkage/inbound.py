@@ -22,6 +22,7 @@ import integrations
 from hotline.core.errors import DomainError
 from hotline.core.times import utcnow
 from hotline.intake.advice import safety_input
+from hotline.intake.learning import advice_for
 from hotline.linkage.models import Direction, InboxMessage, LinkedMatter, MatterStatus
 from hotline.linkage.outbound import enqueue
 from hotline.linkage.peers import OUR_CODE, peers
@@ -141,12 +142,21 @@ def _create_from_transfer(session: Session, peer_code: str, envelope: integratio
                                 f"请话务员立即处置（CQ §10）")
         log.info("inbound %s looks like an emergency (%s): left for an agent", ticket.number, words)
         return ticket
+    # The classifier's category goes with the automatic dispatch (the peer's, when it sent one).
+    advice = advice_for(session, ticket.content, ticket.address, ticket.request_type, ticket.number)
+    guessed = ticket.category or (advice.top_category if advice is not None else None)
     try:
         with session.begin_nested():
-            apply(session, actor, ticket, Dispatch(note=f"{peer_code} 转办，按智能派单建议派发"), now)
+            apply(session, actor, ticket, Dispatch(note=f"{peer_code} 转办，按智能派单建议派发",
+                                                   category=guessed), now)
     except DomainError as exc:  # nobody clearly responsible: an agent dispatches it by hand
-        log.info("inbound %s left for an agent: %s", ticket.number, exc.detail)
+        log.warning("inbound matter left for an agent ticket=%s peer=%s reason=%s",
+                    ticket.number, peer_code, exc.detail)
         session.refresh(ticket)
+        notify_supervisors(
+            session, kind="linkage", ticket_id=ticket.id, now=now,
+            title=f"【待人工派单】{peer_code} 转来的工单 {ticket.number} 未能自动派单",
+            body=f"原因：{exc.detail}。内容：{ticket.content[:80]}。请在“待派单”中尽快派发。")
     return ticket
 
 
@@ -187,5 +197,11 @@ def _apply_feedback(session: Session, peer_code: str, envelope: integrations.Env
             # 首接责任制: not theirs — it stays with us, back to the agents to dispatch.
             apply(session, bridge_actor(session), ticket,
                   Reclaim(reason=f"{peer_code} 退回：{link.rejected_reason or '非本平台职责'}"), now)
+            notify_supervisors(
+                session, kind="linkage", ticket_id=ticket.id, now=now,
+                title=f"【对方退回】工单 {ticket.number} 被 {peer_code} 退回，待重新派单",
+                body=f"退回原因：{link.rejected_reason or '未说明'}。工单已回到“待派单”，请尽快处理。")
+            log.warning("peer rejected a hand-over ticket=%s peer=%s reason=%s",
+                        ticket.number, peer_code, link.rejected_reason)
     session.add(link)
     return ticket

@@ -98,3 +98,18 @@ class LinkedMatter(SQLModel, table=True):
     acked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class PeerOutage(SQLModel, table=True):
+    """A peer we cannot deliver to: opened by the first failed delivery (supervisors alerted at
+    once, not after the message dies), closed by the next success ("已恢复" notice)."""
+
+    __tablename__ = "peer_outages"
+
+    id: int = Field(default=None, primary_key=True)
+    peer: str = Field(max_length=16, index=True)
+    opened_at: datetime = Field(sa_type=UTCDateTime)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    failures: int = 1
+    last_error: str | None = Field(default=None, sa_column=Column(Text))
+    last_failure_at: datetime = Field(sa_type=UTCDateTime)

@@ -12,15 +12,22 @@ from sqlmodel import Session, col, select
 import integrations
 from hotline.core.db import on_commit
 from hotline.core.times import local, utcnow
+from hotline.linkage import outages
 from hotline.linkage.models import Direction, LinkedMatter, MatterStatus, OutboxMessage, OutboxState
 from hotline.linkage.outbound import delivery_due
 from hotline.tickets.models import Status, Ticket
 
 
 def reconcile(session: Session, now: datetime | None = None,
-              unacked_after: timedelta = timedelta(minutes=10)) -> dict[str, Any]:
-    """Re-send what the peer never acknowledged; report the two sides disagreeing."""
+              unacked_after: timedelta = timedelta(minutes=3)) -> dict[str, Any]:
+    """Re-send what the peer never acknowledged; report the two sides disagreeing.
+
+    Runs every minute; a peer that is down gets its oldest waiting message tried again
+    (``outages.probe``), so its recovery — and the resending of everything stuck — follows
+    within a minute or two, not after the back-off has grown to ten.
+    """
     now = now or utcnow()
+    probed = outages.probe(session, now)
     resent = 0
     for link in session.exec(select(LinkedMatter).where(LinkedMatter.direction == Direction.out)
                              .where(col(LinkedMatter.status).in_([MatterStatus.queued,
@@ -35,16 +42,19 @@ def reconcile(session: Session, now: datetime | None = None,
                 session.add(row)
                 on_commit(session, partial(delivery_due.send, link.peer), key=("relay", link.peer))
                 resent += 1
-    return {"resent": resent, "mismatches": mismatches(session)}
+    return {"resent": resent, "probed": probed, "mismatches": mismatches(session)}
 
 
 def mismatches(session: Session) -> list[dict[str, Any]]:
     out = []
+    down = {o.peer for o in outages.open_outages(session)}
     rows = session.exec(select(LinkedMatter, Ticket)
                         .join(Ticket, col(Ticket.id) == col(LinkedMatter.ticket_id)))
     for link, ticket in rows:
         problem = None
-        if link.direction == Direction.out and link.status == MatterStatus.rejected \
+        if link.direction == Direction.out and link.status == MatterStatus.queued and link.peer in down:
+            problem = "联动中断：尚未送达对方，恢复后自动补发（紧急事项请电话联系）"
+        elif link.direction == Direction.out and link.status == MatterStatus.rejected \
                 and ticket.status == Status.emergency:
             problem = "对方已退回，但工单仍在“已移交应急”"
         elif link.direction == Direction.in_ and \

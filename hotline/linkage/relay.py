@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 import integrations
 from hotline.core.times import utcnow
+from hotline.linkage import outages
 from hotline.linkage.models import Direction, LinkedMatter, MatterStatus, OutboxMessage, OutboxState
 from hotline.linkage.peers import peers
 from hotline.notifications.notify import notify_supervisors
@@ -94,10 +95,18 @@ def _record(session: Session, row: OutboxMessage, peer: integrations.PeerConfig,
         out.delivered += 1
         if row.kind == integrations.MessageKind.ticket_transfer:
             _acked(session, row, result.peer_id, now)
-    elif result.status == "rejected" or integrations.is_dead(row.attempts, peer.max_attempts):
+        outages.succeeded(session, row.peer, now)
+    elif result.status == "rejected":
+        _dead(session, row, now, result.error or f"HTTP {result.http_status}")
+        out.dead += 1
+    elif integrations.is_dead(row.attempts, peer.max_attempts) \
+            and outages.open_outage(session, row.peer) is None:
+        # Other messages got through since this one began failing: it is this message, not the
+        # line — give up on it. While the line is down, messages wait for it (the outage alerted).
         _dead(session, row, now, result.error or f"HTTP {result.http_status}")
         out.dead += 1
     else:
+        outages.failed(session, row.peer, result.error or f"HTTP {result.http_status}", now)
         delay = integrations.next_attempt_delay(row.attempts)
         if result.retry_after and result.retry_after > delay:
             delay = result.retry_after

@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from hotline.core.ids import small_int
 from hotline.core.times import local, utcnow
 from hotline.intake.request_types import REQUEST_TYPES
+from hotline.linkage import outages
 from hotline.linkage.reconcile import recent_links
 from hotline.supervision import board as board_service
 from hotline.supervision import report as report_service
@@ -75,11 +76,13 @@ def board(request: Request, session: SessionDep, actor: PageActorDep, unit_id: s
         "request_types": REQUEST_TYPES,
         "extensions": queues.pending_extensions(session),
         "returned": queues.returned_to_hotline(session, actor, now),
+        "awaiting": queues.awaiting_dispatch(session, actor, now),
         "visits": queues.visit_queue(session, actor, now),
         "orders": board_service.open_orders(session, now),
         "metrics": [m.to_dict() for m in units_m[:15]], "hotline_m": hotline_m, "month": month,
         "alerts": board_service.alerts(session, now),
         "linked": recent_links(session),
+        "outages": outages.open_outages(session),
         "chart_volume": charts.bars(trends.daily_volume(session, now), "近 30 天每日登记量"),
         "chart_categories": charts.hbars(trends.category_counts(session, now), "近 30 天诉求类别"),
         "chart_ontime": charts.line(trends.on_time_trend(session, now), "按时办结率（按周）"),

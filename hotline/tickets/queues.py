@@ -102,6 +102,14 @@ def returned_to_hotline(session: Session, actor: Actor, now: datetime) -> list[T
     return summaries(session, actor, rows, now)
 
 
+def awaiting_dispatch(session: Session, actor: Actor, now: datetime) -> list[TicketSummary]:
+    """Registered and not dispatched: matters a peer handed over that routing could not place,
+    and matters a peer sent back (reclaimed) — nothing may sit here unseen."""
+    rows = list(session.exec(_visible(session, actor).where(col(Ticket.status) == Status.registered)
+                             .order_by(col(Ticket.created_at)).limit(50)).all())
+    return summaries(session, actor, rows, now)
+
+
 def pending_extensions(session: Session) -> list[dict[str, Any]]:
     rows = session.exec(
         select(ExtensionRequest, Ticket, Unit)

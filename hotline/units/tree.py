@@ -114,3 +114,52 @@ def dispatchable_units(session: Session) -> list[Unit]:
     """Every active unit but the hotline itself: where the hotline may dispatch."""
     return list(session.exec(select(Unit).where(Unit.kind != UnitKind.hotline)
                              .where(col(Unit.active)).order_by(col(Unit.path))).all())
+
+
+#: Columns of a unit tree CSV (`hotline units import`): parent is the parent's code, empty for
+#: the hotline center; kind is a ``UnitKind`` name.
+IMPORT_COLUMNS = ("code", "name", "kind", "parent")
+
+
+def import_units(session: Session, rows: Iterable[dict[str, str]]) -> tuple[int, int]:
+    """Build a unit tree from CSV rows, parents before children whatever the file's order.
+
+    Idempotent: a code that exists with the same name, kind and parent is skipped, so an import
+    can be re-run after fixing a line. Returns (created, skipped); any bad line raises with its
+    line number and nothing is written (the caller's transaction rolls back).
+    """
+    pending: list[tuple[int, dict[str, str]]] = []
+    for line, row in enumerate(rows, start=2):  # line 1 is the header
+        missing = [c for c in ("code", "name", "kind") if not (row.get(c) or "").strip()]
+        if missing:
+            raise Invalid(f"第 {line} 行缺少 {'、'.join(missing)}", title="单位表格式不对")
+        pending.append((line, {k: (row.get(k) or "").strip() for k in IMPORT_COLUMNS}))
+    created = skipped = 0
+    while pending:
+        waiting: list[tuple[int, dict[str, str]]] = []
+        for line, row in pending:
+            parent = None
+            if row["parent"]:
+                parent = session.exec(select(Unit).where(Unit.code == row["parent"])).first()
+                if parent is None:
+                    waiting.append((line, row))
+                    continue
+            existing = session.exec(select(Unit).where(Unit.code == row["code"])).first()
+            if existing is not None:
+                if (existing.name, str(existing.kind), existing.parent_id) != \
+                        (row["name"], row["kind"], parent.id if parent else None):
+                    raise Conflict(f"第 {line} 行：单位编码 {row['code']} 已存在且内容不同",
+                                   title="单位编码重复")
+                skipped += 1
+                continue
+            try:
+                create_unit(session, code=row["code"], name=row["name"], kind=row["kind"],
+                            parent_id=parent.id if parent else None)
+            except (Invalid, Conflict) as exc:
+                raise Invalid(f"第 {line} 行：{exc.detail}", title="单位表有误") from None
+            created += 1
+        if len(waiting) == len(pending):
+            line, row = waiting[0]
+            raise Invalid(f"第 {line} 行：上级单位 {row['parent']} 不存在", title="单位表有误")
+        pending = waiting
+    return created, skipped

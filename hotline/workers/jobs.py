@@ -5,8 +5,13 @@ Jobs open their own engine in the worker process (never one inherited across a f
 
 from __future__ import annotations
 
+import functools
+import logging
+import time
 from collections import Counter
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any, ParamSpec, TypeVar
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -25,14 +30,75 @@ from hotline.supervision.anomalies import detect, snapshot_unit_stats
 from hotline.supervision.scan import scan
 from hotline.tickets import due_times, history
 from hotline.tickets.models import OPEN_STATES, Status, Ticket
+from hotline.workers.models import JobRun
 
 BATCH = 500
+log = logging.getLogger("hotline.jobs")
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _summary(outcome: object) -> dict[str, Any]:
+    """What a job did, small enough for one log line and one row: scalars kept, lists counted."""
+    if not isinstance(outcome, dict):
+        return {"result": outcome if isinstance(outcome, int | float | str | None) else str(outcome)}
+    out: dict[str, Any] = {}
+    for key, value in outcome.items():
+        if isinstance(value, list | tuple | set):
+            out[key] = len(value)
+        elif isinstance(value, dict):
+            out[key] = {str(k): v for k, v in value.items() if isinstance(v, int | float | str)}
+        elif isinstance(value, int | float | str) or value is None:
+            out[key] = value
+    return out
+
+
+def _note(name: str, started: datetime, seconds: float, outcome: dict[str, Any] | None,
+          error: str | None) -> None:
+    """Record the run in ``job_runs`` (for /readyz and /metrics); never fails the job."""
+    try:
+        with _session() as session:
+            row = session.get(JobRun, name) or JobRun(name=name, last_started_at=started)
+            row.last_started_at, row.last_finished_at = started, utcnow()
+            row.last_seconds, row.runs = seconds, row.runs + 1
+            if error is None:
+                row.last_ok_at, row.last_outcome, row.last_error = row.last_finished_at, outcome or {}, None
+            else:
+                row.failures, row.last_error = row.failures + 1, error[:500]
+            session.add(row)
+            session.commit()
+    except Exception as exc:  # two first runs racing, or a database hiccup: the next run records
+        log.warning("job run not recorded job=%s error=%s", name, type(exc).__name__)
+
+
+def recorded(func: Callable[P, R]) -> Callable[P, R]:
+    """Log a job's outcome (not RQ's "Job OK") and keep its last run for health and metrics."""
+
+    @functools.wraps(func)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        name = func.__name__ + ("_full" if kwargs.get("full") else "")
+        started, t0 = utcnow(), time.perf_counter()
+        try:
+            outcome = func(*args, **kwargs)
+        except Exception as exc:
+            seconds = time.perf_counter() - t0
+            _note(name, started, seconds, None, f"{type(exc).__name__}: {exc}")
+            log.exception("job failed job=%s seconds=%.3f", name, seconds)
+            raise
+        seconds = time.perf_counter() - t0
+        summary = _summary(outcome)
+        _note(name, started, seconds, summary, None)
+        log.info("job done job=%s seconds=%.3f outcome=%s", name, seconds, summary)
+        return outcome
+
+    return run
 
 
 def _session() -> Session:
     return Session(get_engine(), expire_on_commit=False)
 
 
+@recorded
 def refresh_open_clocks(now: datetime | None = None, *, only_provisional: bool = False) -> int:
     """Recompute the stored clock columns of every open ticket from its history.
 
@@ -72,6 +138,7 @@ def refresh_open_clocks(now: datetime | None = None, *, only_provisional: bool =
             last_id = batch[-1].id
 
 
+@recorded
 def sla_scan(full: bool = False, now: datetime | None = None) -> dict[str, object]:
     """The SLA scan as a job: one transaction; safe to run twice or to kill half way."""
     now = now or utcnow()
@@ -90,6 +157,7 @@ def sla_scan(full: bool = False, now: datetime | None = None) -> dict[str, objec
             "notifications": result.notifications}
 
 
+@recorded
 def deliver_notifications(now: datetime | None = None) -> dict[str, int]:
     """Push pending notifications to the configured webhook (at least once, keyed)."""
     with _session() as session:
@@ -98,6 +166,7 @@ def deliver_notifications(now: datetime | None = None) -> dict[str, int]:
     return counts
 
 
+@recorded
 def watch_anomalies(now: datetime | None = None) -> int:
     """Snapshot today's unit figures, then raise new anomaly alerts (each once a day)."""
     now = now or utcnow()
@@ -140,6 +209,7 @@ def retrain_classifier(min_examples: int = 5) -> dict[str, object]:
     return {"version": path.name, "examples": len(keep), "labels": len(labels)}
 
 
+@recorded
 def relay_outbox(now: datetime | None = None) -> dict[str, int]:
     """Send due outbox messages to the peers (at least once; the peer dedups by message id)."""
     with _session() as session:
@@ -147,6 +217,7 @@ def relay_outbox(now: datetime | None = None) -> dict[str, int]:
     return {"delivered": result.delivered, "retry": result.retry, "dead": result.dead}
 
 
+@recorded
 def reconcile_linkage(now: datetime | None = None) -> dict[str, object]:
     """Re-send unacknowledged hand-overs and list where the two sides disagree."""
     with _session() as session:

@@ -25,7 +25,7 @@ def periodic(settings: Settings | None = None) -> list[Periodic]:
         (jobs.refresh_open_clocks, {}, 3600),
         (jobs.watch_anomalies, {}, 600),
         (jobs.relay_outbox, {}, s.relay_interval_seconds),  # also kicked after each outbox commit
-        (jobs.reconcile_linkage, {}, 300),
+        (jobs.reconcile_linkage, {}, 60),  # also the probe of a peer that is down
         (jobs.send_caller_messages, {}, s.sms_interval_seconds),  # also kicked after each queueing
     ]
 

@@ -33,7 +33,7 @@ LAYERS: list[set[str]] = [
     {"linkage"},
     {"supervision"},
     {"workers"},
-    {"wiring", "tables", "docs", "seed"},
+    {"wiring", "tables", "docs", "seed", "preflight", "probes", "telemetry"},
     {"migrations"},
     {"app", "cli"},
 ]
