@@ -4,6 +4,7 @@ Each feature owns its tables in its own ``models.py``; this module only gathers 
 """
 
 from hotline.intake.models import CatalogueVersion, DispatchRecord
+from hotline.kb.models import KbEntry, KbEvent, KbStats, KbTerm
 from hotline.linkage.models import InboxMessage, LinkedMatter, OutboxMessage
 from hotline.notifications.models import Notification
 from hotline.supervision.models import AnomalyAlert, Escalation, UnitDailyStat
@@ -23,4 +24,4 @@ from hotline.units.models import Unit, User
 TABLES = (CatalogueVersion, DispatchRecord, InboxMessage, LinkedMatter, OutboxMessage,
           Notification, AnomalyAlert, Escalation, UnitDailyStat, ExtensionRequest,
           PersonalDataAccess, ReturnRecord, ReturnVisit, SupervisionOrder, Ticket, TicketCounter,
-          TicketEvent, TicketUnit, Unit, User)
+          TicketEvent, TicketUnit, Unit, User, KbEntry, KbEvent, KbStats, KbTerm)

@@ -18,7 +18,9 @@ from hotline.core.settings import get_settings
 from hotline.core.times import utcnow
 from hotline.intake import advice
 from hotline.intake.models import DispatchRecord
+from hotline.kb.upkeep import expire_and_flag
 from hotline.linkage import reconcile, relay
+from hotline.notifications.notify import hotline_supervisors, notify
 from hotline.notifications.webhook import deliver_webhooks
 from hotline.supervision.anomalies import detect, snapshot_unit_stats
 from hotline.supervision.scan import scan
@@ -152,3 +154,21 @@ def reconcile_linkage(now: datetime | None = None) -> dict[str, object]:
         result = reconcile.reconcile(session, now)
         session.commit()
     return result
+
+
+def kb_upkeep(now: datetime | None = None) -> dict[str, int]:
+    """Expire knowledge entries past ``valid_until`` and flag those not reviewed for
+    ``HOTLINE_KB_REVIEW_MONTHS`` (CQ §18): each one is told to its unit and to the hotline's
+    supervisors once — a flagged entry is not flagged again until it is reviewed."""
+    now = now or utcnow()
+    with _session() as session:
+        expired, flagged = expire_and_flag(session, now, get_settings().kb_review_months)
+        sent = 0
+        for entry, what in [*((e, "已过有效期，已停止使用") for e in expired),
+                            *((e, e.stale_reason or "待复核") for e in flagged)]:
+            recipients = [(entry.unit_id, ""), *hotline_supervisors(session)]
+            sent += notify(session, recipients, kind="kb_stale", title=f"知识条目需更新：{entry.title}",
+                           body=f"知识条目 {entry.id}「{entry.title}」{what}，请修改或复核（CQ §18）。",
+                           now=now)
+        session.commit()
+    return {"expired": len(expired), "flagged": len(flagged), "notifications": sent}

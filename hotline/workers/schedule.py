@@ -26,6 +26,7 @@ def periodic(settings: Settings | None = None) -> list[Periodic]:
         (jobs.watch_anomalies, {}, 600),
         (jobs.relay_outbox, {}, s.relay_interval_seconds),  # also kicked after each outbox commit
         (jobs.reconcile_linkage, {}, 300),
+        (jobs.kb_upkeep, {}, 3600),  # expire and flag stale knowledge entries (CQ §18)
     ]
 
 
