@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, column, or_, table, text
+from sqlalchemy import ColumnElement, String, and_, column, func, literal, literal_column, or_, table, text
 from sqlmodel import Session, col, select
 
 import textsearch
@@ -76,11 +76,11 @@ def candidates(session: Session, terms: list[str], f: Filters, now: datetime, li
         return []
     where = _conditions(f, now)
     if session.get_bind().dialect.name == "postgresql":
-        q = textsearch.tsquery(terms)
-        stmt = (select(col(KbEntry.id))
-                .where(text("search_vector @@ to_tsquery('simple', :q)").bindparams(q=q), *where)
-                .order_by(text("ts_rank(search_vector, to_tsquery('simple', :q)) DESC"))
-                .limit(limit))
+        tsq = func.to_tsquery(literal_column("'simple'::regconfig"),
+                              literal(textsearch.tsquery(terms), String))
+        vector: ColumnElement[Any] = literal_column("search_vector")
+        stmt = (select(col(KbEntry.id)).where(vector.op("@@")(tsq), *where)
+                .order_by(func.ts_rank(vector, tsq).desc()).limit(limit))
     else:
         fts = table("kb_fts", column("rowid"))
         stmt = (select(col(KbEntry.id)).join(fts, fts.c.rowid == col(KbEntry.id))

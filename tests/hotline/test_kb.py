@@ -106,7 +106,8 @@ def _post(client: TestClient, headers: H, user: str, path: str, body: Any = None
 
 
 def test_workflow_roles_and_audit(client: TestClient, headers: H, city: City) -> None:
-    draft = {"title": "老旧小区加装电梯补贴", "answer": "符合条件的老旧小区加装电梯，每台补贴20万元，向所在街道申请。",
+    draft = {"title": "老旧小区加装电梯补贴",
+             "answer": "符合条件的老旧小区加装电梯，每台补贴20万元，向所在街道申请。",
              "questions": ["加装电梯有补贴吗"], "category": "城建", "basis": "《加装电梯实施意见》"}
     # a unit handler drafts for their own unit only
     e = _post(client, headers, "donghua", "", draft, 201)
@@ -159,7 +160,8 @@ def test_workflow_roles_and_audit(client: TestClient, headers: H, city: City) ->
 
 
 def test_nobody_approves_their_own_text(client: TestClient, headers: H, city: City) -> None:
-    e = _post(client, headers, "donghua_mgr", "", {"title": "街道办事时间", "answer": "工作日9点到17点。"}, 201)
+    e = _post(client, headers, "donghua_mgr", "", {"title": "街道办事时间", "answer": "工作日9点到17点。"},
+              201)
     _post(client, headers, "donghua_mgr", f"/{e['id']}/submit")
     _post(client, headers, "donghua_mgr", f"/{e['id']}/approve", expect=403)
     _post(client, headers, "dongcheng_mgr", f"/{e['id']}/approve")
