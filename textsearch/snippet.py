@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
 
 from textsearch.tokens import words
 
@@ -19,11 +20,16 @@ def _needles(terms: list[str]) -> list[str]:
     return sorted(keep, key=lambda t: (-len(t), t))
 
 
+@lru_cache(maxsize=64)
+def _pattern(needles: tuple[str, ...]) -> re.Pattern[str]:
+    """One pattern per query (a search marks all its hits with the same one)."""
+    return re.compile("|".join(re.escape(n) for n in needles), re.IGNORECASE)
+
+
 def _spans(text: str, needles: list[str]) -> list[tuple[int, int]]:
     if not needles:
         return []
-    pattern = re.compile("|".join(re.escape(n) for n in needles), re.IGNORECASE)
-    return [(m.start(), m.end()) for m in pattern.finditer(text)]
+    return [(m.start(), m.end()) for m in _pattern(tuple(needles)).finditer(text)]
 
 
 def highlight(text: str, terms: list[str]) -> str:
@@ -38,11 +44,12 @@ def highlight(text: str, terms: list[str]) -> str:
     return "".join(out)
 
 
-def snippet(text: str, query_text: str, width: int = 80) -> str:
+def snippet(text: str, query: str | list[str], width: int = 80) -> str:
     """The ``width``-character window of ``text`` holding the most matches of the query's
-    words, highlighted, with an ellipsis where it was cut."""
+    words (the query text, or its words already cut — a search cuts them once for all its
+    hits), highlighted, with an ellipsis where it was cut."""
     flat = " ".join(text.split())
-    terms = words(query_text)
+    terms = words(query) if isinstance(query, str) else query
     spans = _spans(flat, _needles(terms))
     if len(flat) <= width or not spans:
         start = 0

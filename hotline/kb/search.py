@@ -109,5 +109,6 @@ def search(session: Session, query_text: str, f: Filters | None = None, limit: i
     docs = [Document(e.id, {"title": e.search_title.split(), "questions": e.search_questions.split(),
                             "answer": e.search_answer.split()}) for e in rows]
     ranked = textsearch.rank(query, docs, stats, params, weights)[:limit]
-    return [Hit(by_id[i], score, textsearch.snippet(by_id[i].answer, query_text))
-            for i, score in ranked]
+    # The snippet marks the query's heaviest terms (all of a long message's would mark everything).
+    marks = [t for t in query.heaviest(stats.idf(), 24) if len(t) >= 2]
+    return [Hit(by_id[i], score, textsearch.snippet(by_id[i].answer, marks)) for i, score in ranked]
