@@ -19,6 +19,7 @@ from hotline.core.db import get_engine
 from hotline.core.times import utcnow
 from hotline.kb.models import KbEntry
 from hotline.notifications.models import Notification
+from hotline.supervision.metrics import unit_metrics
 from hotline.workers.jobs import kb_upkeep
 from sla import SHANGHAI
 from tests.hotline.conftest import Api, City
@@ -215,6 +216,11 @@ def test_stale_entries_are_flagged_to_owner_and_hotline_and_score_the_unit(
         mine = client.get("/api/v1/kb/upkeep", headers=headers("rsj_mgr")).json()["items"]
         assert mine == [{"unit_id": city.unit("RSJ"), "published": 2, "stale": 1, "expired_in_use": 0,
                          "uses": 0, "score": 50.0}]
+        # the unit evaluation (CQ §24) carries the same figure as a weighted component
+        with Session(get_engine()) as s:
+            rsj = next(m for m in unit_metrics(s, later - timedelta(days=30), later + timedelta(days=1))
+                       if m.unit_id == city.unit("RSJ"))
+        assert rsj.kb_upkeep_rate == 0.5 and rsj.score == 50.0  # its only component this month
     with Session(get_engine()) as s:
         notes = s.exec(select(Notification).where(Notification.kind == "kb_stale")).all()
         assert {n.unit_id for n in notes} >= {city.unit("RSJ"), city.unit("HL")}
