@@ -21,6 +21,8 @@ from hotline import __version__, probes, telemetry, wiring
 from hotline.callers import api as callers_api
 from hotline.core.settings import get_settings
 from hotline.intake import api as intake_api
+from hotline.kb import api as kb_api
+from hotline.kb import pages as kb_pages
 from hotline.linkage import api as linkage_api
 from hotline.notifications import api as notifications_api
 from hotline.supervision import api as supervision_api
@@ -40,10 +42,11 @@ from hotline.workers.embedded import EmbeddedScheduler, enabled
 #: Every feature's API routers, mounted under /api/v1.
 API_ROUTERS: tuple[APIRouter, ...] = (
     *units_api.routers, *tickets_api.routers, intake_api.router, supervision_api.router,
-    notifications_api.router, linkage_api.router, callers_api.router)
+    notifications_api.router, linkage_api.router, callers_api.router, kb_api.router,
+    kb_api.public_router)
 #: Every feature's pages.
 PAGE_ROUTERS: tuple[APIRouter, ...] = (units_pages.router, tickets_pages.router,
-                                       supervision_pages.router)
+                                       supervision_pages.router, kb_pages.router)
 
 
 def health() -> dict[str, Any]:

@@ -10,10 +10,12 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from sqlmodel import Session, func, select
 
 from hotline.core.times import utcnow
+from hotline.kb.importing import import_csv
 from hotline.tickets.commands import apply, create_ticket
 from hotline.tickets.due_times import warning_level
 from hotline.tickets.models import Rating, Ticket
@@ -43,6 +45,9 @@ from hotline.units.actor import Actor, actor_for
 from hotline.units.models import Unit, User
 from hotline.units.tree import create_unit
 from hotline.units.users import create_user, hash_password
+
+#: The demo city's knowledge base (our own text): what the "answered" tickets cite.
+DEMO_KB = Path(__file__).resolve().parent / "kb" / "demo_kb.csv"
 
 DEMO_PASSWORD = "demo"
 
@@ -244,12 +249,14 @@ def seed(session: Session, tickets: int = 200, *, rng_seed: int = 12345,
     manager_of = {u.unit_id: actors[name] for name, u in users.items()
                   if u.role == "unit_manager"}
     report = SeedReport(units=len(units), users=len(users))
+    kb_ids = [e.id for e in import_csv(session, DEMO_KB.read_text("utf-8"), None, now)]
     stories = [s for s, _ in STORIES]
     weights = [w for _, w in STORIES]
     made: list[Ticket] = []
     for i in range(tickets):
         story = rng.choices(stories, weights)[0] if i >= len(stories) else stories[i]
-        made.append(_tell(session, rng, story, units, actors, handler_of, manager_of, made, now))
+        made.append(_tell(session, rng, story, units, actors, handler_of, manager_of, made, now,
+                          kb_ids=kb_ids))
     session.flush()
     report.tickets = len(made)
     for t in made:
@@ -263,7 +270,7 @@ def seed(session: Session, tickets: int = 200, *, rng_seed: int = 12345,
 def _tell(
     session: Session, rng: random.Random, story: str, units: dict[str, Unit],
     actors: dict[str, Actor], handler_of: dict[int, Actor], manager_of: dict[int, Actor],
-    made: list[Ticket], now: datetime,
+    made: list[Ticket], now: datetime, *, kb_ids: list[int],
 ) -> Ticket:
     category, rtype, lead_code, sub_code, text, address = rng.choice(TEMPLATES)
     agent = actors[rng.choice(["agent", "agent2"])]
@@ -288,7 +295,7 @@ def _tell(
         return ticket
     if story == "answered":
         step(agent, AnswerDirectly(answer="已根据知识库答复来电人办理流程和所需材料。",
-                                   kb_entries=["KB-社保-0012"]), 0.3)
+                                   kb_entries=kb_ids[:1]), 0.3)
         return ticket
     if story == "transferred":
         step(agent, WarmTransfer(target="市供电公司95598", caller_consent=True), 0.2)

@@ -5,6 +5,7 @@ Each feature owns its tables in its own ``models.py``; this module only gathers 
 
 from hotline.callers.models import CallerMessage
 from hotline.intake.models import CallerFlag, CallerFlagEvent, CatalogueVersion, DispatchRecord
+from hotline.kb.models import KbEntry, KbEvent, KbStats, KbTerm
 from hotline.linkage.models import InboxMessage, LinkedMatter, OutboxMessage, PeerOutage
 from hotline.notifications.models import Notification
 from hotline.supervision.models import AnomalyAlert, Escalation, UnitDailyStat
@@ -29,4 +30,5 @@ TABLES = (CatalogueVersion, DispatchRecord, InboxMessage, LinkedMatter, OutboxMe
           Notification, AnomalyAlert, Escalation, UnitDailyStat, ExtensionRequest,
           PersonalDataAccess, ReturnRecord, ReturnVisit, SupervisionOrder, Ticket, TicketCounter,
           TicketEvent, TicketUnit, Unit, User, LoginAudit, EventChainHead, IdempotencyKey,
-          CallerFlag, CallerFlagEvent, ReplyReview, CallerMessage, JobRun)
+          CallerFlag, CallerFlagEvent, ReplyReview, CallerMessage, JobRun,
+          KbEntry, KbEvent, KbStats, KbTerm)

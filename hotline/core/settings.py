@@ -108,6 +108,9 @@ class Settings(BaseSettings):
         default=1000, ge=0, description="requests waiting beyond those; more are answered 503 at once")
     queue_timeout_seconds: float = Field(
         default=30.0, gt=0, description="a request waiting longer for its turn is answered 503")
+    kb_review_months: int = Field(
+        default=12, ge=1, le=120,
+        description="a published knowledge entry not reviewed for this many months is flagged stale")
     model_dir: Path = Field(default=Path("var/models"), description="classifier registry root")
     # Security (issue 15, findings 6–9).
     trusted_proxies: str = Field(

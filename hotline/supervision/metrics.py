@@ -16,7 +16,9 @@ from sqlalchemy import and_, exists, func, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
+from hotline.core.settings import get_settings
 from hotline.core.times import as_utc, utcnow
+from hotline.kb.upkeep import unit_upkeep
 from hotline.tickets import due_times, history
 from hotline.tickets.actions import Action, EventKind
 from hotline.tickets.models import (
@@ -57,6 +59,8 @@ class UnitMetrics:
     #: CQ §24: deadlines that fell due in the period with nothing done by its end.
     unsigned_overdue: int = 0
     unanswered_overdue: int = 0
+    kb_published: int = 0  # the unit's knowledge entries in force at the period's end (CQ §24)
+    kb_stale: int = 0  # of which past valid_until or not reviewed for HOTLINE_KB_REVIEW_MONTHS
 
     @staticmethod
     def _rate(num: int, den: int) -> float | None:
@@ -106,6 +110,11 @@ class UnitMetrics:
         return self._rate(self.reworks, self.replied)
 
     @property
+    def kb_upkeep_rate(self) -> float | None:
+        """Share of the unit's published knowledge entries that are current (docs/METRICS.md)."""
+        return self._rate(self.kb_published - self.kb_stale, self.kb_published)
+
+    @property
     def score(self) -> float | None:
         """Composite evaluation score (docs/METRICS.md): weights over the rates that exist."""
         parts = [(self.on_time_close_rate, 30), (self.on_time_sign_rate, 15),
@@ -114,7 +123,8 @@ class UnitMetrics:
                  (None if not self.extensions else 1 - self.abnormal_extensions / self.extensions, 5),
                  # A unit that sends everything back has done none of the work (CQ §24).
                  (None if self.return_rate is None else 1 - self.return_rate, 10),
-                 (None if self.late_return_rate is None else 1 - self.late_return_rate, 5)]
+                 (None if self.late_return_rate is None else 1 - self.late_return_rate, 5),
+                 (self.kb_upkeep_rate, 10)]
         present = [(v, w) for v, w in parts if v is not None]
         if not present:
             return None
@@ -124,7 +134,7 @@ class UnitMetrics:
         d = asdict(self)
         for name in ("on_time_sign_rate", "on_time_close_rate", "avg_working_days_to_close",
                      "return_rate", "improper_return_rate", "extension_rate", "satisfaction_rate",
-                     "resolution_rate", "rework_rate", "late_return_rate", "score"):
+                     "resolution_rate", "rework_rate", "late_return_rate", "kb_upkeep_rate", "score"):
             d[name] = getattr(self, name)
         return d
 
@@ -216,6 +226,9 @@ def unit_metrics(session: Session, start: datetime, end: datetime,
         .where(col(ReturnVisit.resolved).is_(True)).group_by(visited), "resolved")
     add(select(visited, func.count()).where(_in(visited_at, start, end))
         .where(col(ReturnVisit.verification) == "rework").group_by(visited), "reworks")
+    for uid, upkeep in unit_upkeep(session, min(end, utcnow()), get_settings().kb_review_months).items():
+        if (m := row(uid)) is not None:
+            m.kb_published, m.kb_stale = upkeep.published, upkeep.stale
     return sorted(out.values(), key=lambda m: (-(m.score or 0), m.unit_name))
 
 

@@ -193,6 +193,11 @@ def error_text(exc: ValidationError) -> str:
 
 def console_decision(form: FormData, choice: str) -> IntakeChoice | None:
     """The agent console's decision buttons → the action payload registered with the call."""
+    if choice.startswith("kb:"):  # one click on a knowledge hit: answer with that entry
+        entry = choice.partition(":")[2]
+        return AnswerDirectly.model_validate({
+            "answer": str(form.get(f"kb_answer_{entry}") or form.get("answer") or ""),
+            "kb_entries": [entry]})
     if choice == "answer":
         return AnswerDirectly.model_validate({
             "answer": form.get("answer", ""),

@@ -24,6 +24,7 @@ from hotline.core.settings import get_settings
 from hotline.core.sla_setup import get_calendar, get_policy, legal_deadlines
 from hotline.core.times import as_utc
 from hotline.intake.learning import advice_for, mark_returned, record_dispatch, safety_for
+from hotline.kb.upkeep import use_entries
 from hotline.tickets import history
 from hotline.tickets.actions import Action, EventKind
 from hotline.tickets.models import (
@@ -154,6 +155,7 @@ def _future(value: datetime, now: datetime, what: str) -> datetime:
 # ---------------------------------------------------------------------------------------------
 @handles(AnswerDirectly)
 def answer_directly(a: Act, p: AnswerDirectly) -> Outcome:
+    use_entries(a.session, p.kb_entries, a.now)  # 422 unless published and valid; counts the use
     _close_at_intake(a.ticket, a.now, {"type": "answer", "kb_entries": p.kb_entries})
     a.ticket.reply_content = p.answer
     return Outcome(record={"kb_entries": p.kb_entries})

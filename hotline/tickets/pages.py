@@ -23,6 +23,7 @@ from hotline.core.times import utcnow
 from hotline.intake import caller_flags
 from hotline.intake.advice import advise
 from hotline.intake.request_types import REQUEST_TYPES
+from hotline.kb.search import search as kb_search
 from hotline.tickets import forms, queues
 from hotline.tickets.commands import apply, create_ticket, facts_for, visible_ticket
 from hotline.tickets.models import CHANNEL_LABELS, RATING_LABELS, STATUS_LABELS, Channel
@@ -75,19 +76,20 @@ def console(request: Request, session: SessionDep, actor: PageActorDep,
 def console_assist(request: Request, session: SessionDep, actor: PageActorDep,
                    caller_phone: str = "", content: str = "", address: str = "",
                    request_type: str = "") -> Response:
-    """The live fragment: caller history, possible duplicates, routing advice."""
+    """The live fragment: caller history, possible duplicates, routing advice, knowledge hits."""
     require_role(actor, HOTLINE_ROLES)
     phone = caller_phone.strip().replace(" ", "")
     history = (queues.caller_history(session, actor, phone, content, utcnow())
                if len(phone) >= 7 else None)
-    advice = None
+    advice, kb_hits = None, []
     if content.strip():
         rtype = request_type if request_type in REQUEST_TYPES else None
         advice = advise(session, content[:4000], address[:300] or None, rtype)
+        kb_hits = kb_search(session, content[:4000], limit=5)  # published, valid: one click answers
     # CQ §26: a flagged caller is a warning to the agent, never a refusal.
     flag = caller_flags.warning_for(session, phone, utcnow()) if len(phone) >= 7 else None
     return render(request, "_assist.html", actor, {"history": history, "s": advice,
-                                                   "flag": flag})
+                                                   "flag": flag, "kb_hits": kb_hits})
 
 
 @router.post("/console")

@@ -34,7 +34,8 @@ ShortText = Annotated[str, Field(min_length=1, max_length=500)]
 class AnswerDirectly(Payload):
     action: Literal[Action.answer_directly] = Action.answer_directly
     answer: Text
-    kb_entries: list[str] = Field(default_factory=list, max_length=20)
+    kb_entries: list[int] = Field(default_factory=list, max_length=20,
+                                  description="引用的知识条目编号：须已发布且在有效期内")
 
 
 class WarmTransfer(Payload):

@@ -24,7 +24,9 @@ from hotline.core.settings import get_settings
 from hotline.core.times import utcnow
 from hotline.intake import advice
 from hotline.intake.models import DispatchRecord
+from hotline.kb.upkeep import expire_and_flag
 from hotline.linkage import reconcile, relay
+from hotline.notifications.notify import hotline_supervisors, notify
 from hotline.notifications.webhook import deliver_webhooks
 from hotline.supervision.anomalies import detect, snapshot_unit_stats
 from hotline.supervision.scan import scan
@@ -231,3 +233,21 @@ def send_caller_messages(now: datetime | None = None) -> dict[str, int]:
     with _session() as session:
         result = caller_outbox.send_due(session, now)  # commits its own short transactions
     return result.as_dict()
+
+
+def kb_upkeep(now: datetime | None = None) -> dict[str, int]:
+    """Expire knowledge entries past ``valid_until`` and flag those not reviewed for
+    ``HOTLINE_KB_REVIEW_MONTHS`` (CQ §18): each one is told to its unit and to the hotline's
+    supervisors once — a flagged entry is not flagged again until it is reviewed."""
+    now = now or utcnow()
+    with _session() as session:
+        expired, flagged = expire_and_flag(session, now, get_settings().kb_review_months)
+        sent = 0
+        for entry, what in [*((e, "已过有效期，已停止使用") for e in expired),
+                            *((e, e.stale_reason or "待复核") for e in flagged)]:
+            recipients = [(entry.unit_id, ""), *hotline_supervisors(session)]
+            sent += notify(session, recipients, kind="kb_stale", title=f"知识条目需更新：{entry.title}",
+                           body=f"知识条目 {entry.id}「{entry.title}」{what}，请修改或复核（CQ §18）。",
+                           now=now)
+        session.commit()
+    return {"expired": len(expired), "flagged": len(flagged), "notifications": sent}

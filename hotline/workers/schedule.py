@@ -27,6 +27,7 @@ def periodic(settings: Settings | None = None) -> list[Periodic]:
         (jobs.relay_outbox, {}, s.relay_interval_seconds),  # also kicked after each outbox commit
         (jobs.reconcile_linkage, {}, 60),  # also the probe of a peer that is down
         (jobs.send_caller_messages, {}, s.sms_interval_seconds),  # also kicked after each queueing
+        (jobs.kb_upkeep, {}, 3600),  # expire and flag stale knowledge entries (CQ §18)
     ]
 
 

@@ -1,0 +1,79 @@
+"""textsearch on its own: tokens any database splitter reproduces, query weighting, BM25 over
+fields, snippets that are safe HTML."""
+
+from __future__ import annotations
+
+import math
+import re
+
+import textsearch
+from textsearch.query import idf
+from textsearch.rank import Bm25Params, Corpus, Document, FieldWeights
+
+
+def test_tokens_are_words_plus_bigrams_and_only_safe_characters() -> None:
+    toks = textsearch.index_tokens("社保卡丢了，怎么补办？A2区（景蓉华苑）")
+    assert "社保卡" in toks or "社保" in toks
+    assert "补办" in toks
+    assert "景蓉" in toks and "华苑" in toks  # bigrams catch the name jieba does not know
+    assert "a2" in toks  # lower-cased
+    assert all(re.fullmatch(r"[0-9a-z\u4e00-\u9fff]+", t) for t in toks)
+    assert textsearch.segment("") == "" and textsearch.index_tokens("") == []
+    assert " " not in "".join(toks) and textsearch.segment("补办").split() == textsearch.index_tokens("补办")
+
+
+def test_overlong_pieces_are_dropped() -> None:
+    assert all(len(t) <= 32 for t in textsearch.index_tokens("x" * 80 + " 社保"))
+
+
+def test_query_weights_favour_rare_and_repeated_terms() -> None:
+    q = textsearch.build_query("噪声 噪声 噪声 扰民 问题")
+    idfs = {"噪声": idf(5, 100), "扰民": idf(5, 100), "问题": idf(90, 100)}
+    w = q.weights(idfs)
+    assert w["噪声"] > w["扰民"] > w["问题"]
+    # a two-character word is also its own bigram: 3 words + 3 bigrams
+    assert math.isclose(w["噪声"], (1 + math.log(6)) * idfs["噪声"])
+    assert q.heaviest(idfs, 1) == ["噪声"]
+    assert "扰民" in q.terms and not textsearch.build_query("，。！")
+
+
+def test_query_strings_quote_every_term() -> None:
+    assert textsearch.fts5_match(["社保", "or"]) == '"社保" OR "or"'
+    assert textsearch.tsquery(["社保", "a2"]) == "'社保' | 'a2'"
+
+
+def test_bm25_ranks_the_matching_document_first_and_weights_fields() -> None:
+    docs = [Document(1, {"title": ["补办"], "answer": ["社保", "卡", "办理"]}),
+            Document(2, {"title": ["噪声"], "answer": ["社保", "噪声"]}),
+            Document(3, {"title": ["其他"], "answer": ["补办", "其他", "其他"]})]
+    corpus = Corpus(n_docs=3, field_lengths={"title": 3, "answer": 8},
+                    df={"补办": 2, "社保": 2, "卡": 1})
+    q = textsearch.build_query("社保卡补办")
+    ranked = textsearch.rank(q, docs, corpus)
+    assert ranked[0][0] == 1 and ranked[0][1] > ranked[1][1] > 0
+    # a title match counts more than the same match in the answer
+    flat = textsearch.rank(q, docs, corpus, weights=FieldWeights(title=1.0, questions=1.0))
+    assert dict(ranked)[1] / dict(ranked)[3] != dict(flat)[1] / dict(flat)[3]
+    # nothing known in the query: nothing ranked
+    assert textsearch.rank(textsearch.build_query("量子"), docs, corpus) == []
+    # b = 0: no length normalisation, scores still ordered
+    assert textsearch.rank(q, docs, corpus, Bm25Params(k1=1.2, b=0.0))[0][0] == 1
+
+
+def test_snippet_is_escaped_highlighted_and_cut_around_the_matches() -> None:
+    text = "开头<b>无关</b>内容" + "甲" * 100 + "社保卡补办请携带身份证" + "乙" * 100
+    s = textsearch.snippet(text, "社保卡怎么补办", width=40)
+    assert "<mark>补办</mark>" in s and s.startswith("…") and s.endswith("…")
+    assert "<b>" not in textsearch.snippet(text, "无关", width=400)
+    assert "&lt;b&gt;" in textsearch.snippet(text, "无关", width=400)
+    assert textsearch.highlight("a<b", ["zz"]) == "a&lt;b"
+
+
+def test_similarity_is_symmetric_and_one_for_the_same_text() -> None:
+    a = textsearch.index_tokens("小区门口垃圾堆积无人清理")
+    b = textsearch.index_tokens("门口垃圾堆积好几天没人清理")
+    c = textsearch.index_tokens("社保卡补办")
+    assert math.isclose(textsearch.similarity(a, a), 1.0)
+    assert math.isclose(textsearch.similarity(a, b), textsearch.similarity(b, a))
+    assert textsearch.similarity(a, b) > textsearch.similarity(a, c)
+    assert textsearch.similarity([], a) == 0.0

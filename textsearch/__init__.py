@@ -1,0 +1,28 @@
+"""Text matching and ranking for Chinese short texts — a pure library (no database, no web).
+
+The application stores the tokens this library produces (space-separated, so a database's
+plain word splitter — SQLite FTS5 ``unicode61``, PostgreSQL's ``simple`` configuration — sees
+exactly our tokens and needs no Chinese parser), asks its full-text index for candidates, and
+ranks them here, so both databases give the same order and the evaluation measures one ranker.
+"""
+
+from textsearch.query import Query, build_query, fts5_match, tsquery
+from textsearch.rank import Bm25Params, Document, FieldWeights, rank
+from textsearch.snippet import highlight, snippet
+from textsearch.tokens import index_tokens, segment, similarity
+
+__all__ = [
+    "Bm25Params",
+    "Document",
+    "FieldWeights",
+    "Query",
+    "build_query",
+    "fts5_match",
+    "highlight",
+    "index_tokens",
+    "rank",
+    "segment",
+    "similarity",
+    "snippet",
+    "tsquery",
+]
