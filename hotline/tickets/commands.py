@@ -40,7 +40,7 @@ from hotline.tickets.models import (
     TicketUnit,
     Urgency,
 )
-from hotline.tickets.numbering import next_number
+from hotline.tickets.numbering import next_number, normalise_number
 from hotline.tickets.payloads import Payload
 from hotline.tickets.reviews import co_inputs_since, reviewer_of
 from hotline.tickets.schemas import TicketCreate
@@ -53,6 +53,7 @@ from hotline.units.tree import is_ancestor
 
 
 def load_ticket(session: Session, number: str) -> Ticket:
+    number = normalise_number(number)  # typed without the hyphen, or in full-width digits
     ticket = session.exec(select(Ticket).where(Ticket.number == number)).first()
     if ticket is None:
         raise NotFound(f"工单 {number} 不存在", title="工单不存在")

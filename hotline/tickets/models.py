@@ -57,6 +57,16 @@ STATUS_LABELS: dict[str, str] = {
     "archived": "已归档",
 }
 
+#: What the caller reads on the public progress page: stages, not the hotline's internal states
+#: (a return between units, a community's pending sign-for, a verification are all "办理中").
+PUBLIC_STATUS_LABELS: dict[str, str] = {
+    "registered": "已受理", "answered": "已答复", "transferred": "已转接", "not_accepted": "不予受理",
+    "emergency": "已移交应急部门", "dispatched": "办理中", "in_progress": "办理中",
+    "returned": "办理中", "replied": "已答复", "verifying": "已答复，正在核实",
+    "rework": "重新办理中", "visited": "已回访", "closed": "已办结", "merged": "已合并办理",
+    "archived": "已办结",
+}
+
 #: States in which a unit is working the ticket: its clocks run.
 OPEN_STATES = frozenset({Status.dispatched, Status.in_progress, Status.returned, Status.rework})
 #: States from which nothing but archiving happens.

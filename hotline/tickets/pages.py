@@ -27,6 +27,7 @@ from hotline.kb.search import search as kb_search
 from hotline.tickets import forms, queues
 from hotline.tickets.commands import apply, create_ticket, facts_for, visible_ticket
 from hotline.tickets.models import CHANNEL_LABELS, RATING_LABELS, STATUS_LABELS, Channel
+from hotline.tickets.numbering import normalise_number
 from hotline.tickets.payloads import NOT_ACCEPTED_LABELS, Sign
 from hotline.tickets.reading import TicketFilter, list_tickets, public_progress, ticket_detail
 from hotline.tickets.schemas import TicketCreate
@@ -180,7 +181,8 @@ def inbox_sign(request: Request, session: SessionDep, actor: PageActorDep,
 def search(request: Request, session: SessionDep, actor: PageActorDep, q: str = "",
            status: str = "", warning: str = "") -> Response:
     q = q.strip()[:100]
-    if q.replace("-", "").isdigit() and len(q) >= 8:
+    if q.replace("-", "").replace(" ", "").isdigit() and len(q) >= 8:
+        q = normalise_number(q)
         try:
             visible_ticket(session, actor, q)
             return RedirectResponse(f"/t/{q}", status_code=303)
@@ -264,17 +266,19 @@ def ticket_act(request: Request, session: SessionDep, actor: PageActorDep, form:
 @router.get("/progress")
 def progress(request: Request, session: SessionDep, actor: MaybeActorDep, number: str = "",
              last4: str = "") -> Response:
-    result, error, status = None, None, 200
-    number, last4 = number.strip()[:20], last4.strip()[:4]
+    result, problem, status = None, None, 200
+    number, last4 = normalise_number(number[:40])[:20], last4.strip()[:8]
     if number or last4:
+        client = request.client.host if request.client else "?"
         try:
-            client = request.client.host if request.client else "?"
             limiter.check(client, number)
-            result = public_progress(session, number, last4)
+            # four digits of the phone, or the 8-character code a withheld caller was given (CQ §11)
+            digits, code = (last4, None) if len(last4) == 4 and last4.isdigit() else (None, last4)
+            result = public_progress(session, number, digits, code or None)
         except NotFound as exc:
             limiter.failed(client, number)
-            error, status = exc.detail, 404
+            problem, status = exc.detail, 404
         except TooManyRequests as exc:
-            error, status = exc.detail, 429
-    return render(request, "progress.html", actor, {"result": result, "error": error,
+            problem, status = exc.detail, 429
+    return render(request, "progress.html", actor, {"result": result, "error": problem,
                                                     "number": number, "last4": last4}, status)

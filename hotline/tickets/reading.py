@@ -20,6 +20,7 @@ from hotline.tickets.actions import EventKind
 from hotline.tickets.commands import facts_for, load_ticket, visible_ticket
 from hotline.tickets.due_times import CLOCK_LABELS
 from hotline.tickets.models import (
+    PUBLIC_STATUS_LABELS,
     AssignmentRole,
     ExtensionRequest,
     ReturnRecord,
@@ -318,7 +319,7 @@ def public_progress(session: Session, number: str, phone_last4: str | None,
                      if is_public(e.action)), key=lambda pair: pair[0].at)
     steps = [
         {"action": e.action, "label": ACTION_LABELS.get(e.action, e.action), "at": e.at,
-         "status_label": STATUS_LABELS.get(e.to_status or "", e.to_status), "ticket": t.number}
+         "status_label": PUBLIC_STATUS_LABELS.get(e.to_status or "", ""), "ticket": t.number}
         for e, t in events
     ]
     reply = ticket.reply_content if ticket.status in (
@@ -326,7 +327,7 @@ def public_progress(session: Session, number: str, phone_last4: str | None,
         Status.verifying, Status.rework) else None
     return PublicProgress(
         number=own.number, status=ticket.status,
-        status_label=STATUS_LABELS.get(ticket.status, ticket.status),
+        status_label=PUBLIC_STATUS_LABELS.get(ticket.status, ""),
         request_type=own.request_type, registered_at=own.created_at,
         handling_unit=holder.name if holder else None, due=ticket.close_due_at,
         steps=steps, reply=reply, merged_into=ticket.number if ticket is not own else None,

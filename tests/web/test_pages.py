@@ -214,3 +214,23 @@ def test_handler_forms_ask_for_explicit_choices(server: Server) -> None:
     assert r.status_code == 303
     done = client.get(r.headers["location"]).text
     assert f"工单 {number} 已退单" in done
+
+
+def test_public_progress_speaks_the_callers_language(server: Server) -> None:
+    """Issue 17, point 7: the number works without its hyphen, the heading and the steps use the
+    same public stages (no 待签收 above a 签收 step, no internal 退单待处理), and an error is
+    shown once."""
+    import httpx
+
+    number = dispatch_new(server, "DC-DH", "桂花苑小区7栋门前路灯不亮已经一周，晚上行人容易摔倒")
+    anon = httpx.Client(base_url=server.url, timeout=10)
+    page = anon.get("/progress", params={"number": number.replace("-", ""), "last4": "1111"})
+    assert page.status_code == 200, page.text
+    result = page.text.split('class="result"', 1)[1]
+    heading = re.search(r'<span class="st st-\w+">([^<]+)</span>', result)
+    assert heading and heading.group(1) == "办理中"
+    for internal in ("待签收", "退单待处理", "差评核实中", "已回访待办结"):
+        assert internal not in result
+    wrong = anon.get("/progress", params={"number": number, "last4": "0000"})
+    assert wrong.status_code == 404
+    assert wrong.text.count("未找到与该编号") == 1
