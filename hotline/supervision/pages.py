@@ -88,3 +88,20 @@ def board(request: Request, session: SessionDep, actor: PageActorDep, unit_id: s
         "chart_ontime": charts.line(trends.on_time_trend(session, now), "按时办结率（按周）"),
     }
     return render(request, "board.html", actor, ctx)
+
+
+@router.get("/report")
+def monthly_report(request: Request, session: SessionDep, actor: PageActorDep,
+                   month: str = "") -> Response:
+    """The monthly unit evaluation (CQ §24) as a page, with a month selector and the Excel
+    download beside it; early in a month it opens on the month just ended."""
+    require_role(actor, {Role.supervisor, Role.admin})
+    today = local(utcnow()).date()
+    months = report_service.recent_months(today)
+    month = month if month in months else report_service.default_month(today)
+    units_m, hotline_m = report_service.collect(session, month, None)
+    year, mon = month.split("-")
+    return render(request, "report.html", actor, {
+        "month": month, "months": months, "title": f"{year}年{int(mon)}月 承办单位考评",
+        "headers": [label for _, label, _ in report_service.COLUMNS],
+        "rows": report_service.rows(units_m), "hotline_m": hotline_m})

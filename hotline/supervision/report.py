@@ -23,8 +23,31 @@ COLUMNS: list[tuple[str, str, str]] = [
     ("abnormal_extensions", "异常延期", "int"), ("satisfaction_rate", "满意率", "pct"),
     ("resolution_rate", "解决率", "pct"), ("rework_rate", "重办率", "pct"),
     ("late_returns", "超时退单", "int"), ("unsigned_overdue", "超时未签收", "int"),
-    ("unanswered_overdue", "超期未答复", "int"),
+    ("unanswered_overdue", "超期未答复", "int"), ("kb_upkeep_rate", "知识库维护", "pct"),
 ]
+
+
+def default_month(today: date) -> str:
+    """The month a supervisor most likely wants: in the first five days the one just ended
+    (its figures are complete), later the current one."""
+    if today.day <= 5:
+        last = date(today.year - (today.month == 1), (today.month - 2) % 12 + 1, 1)
+        return last.strftime("%Y-%m")
+    return today.strftime("%Y-%m")
+
+
+def recent_months(today: date, count: int = 13) -> list[str]:
+    """This month and the twelve before it, newest first, for the month selector."""
+    out, year, mon = [], today.year, today.month
+    for _ in range(count):
+        out.append(f"{year:04d}-{mon:02d}")
+        year, mon = (year - 1, 12) if mon == 1 else (year, mon - 1)
+    return out
+
+
+def rows(units: list[UnitMetrics]) -> list[list[object]]:
+    """The report's table as shown (percentages formatted, "—" where a figure has no base)."""
+    return [[_cell(m.to_dict()[key], kind) for key, _, kind in COLUMNS] for m in units]
 
 
 def month_bounds(month: str) -> tuple[datetime, datetime]:
@@ -78,7 +101,6 @@ def to_xlsx(month: str, units: list[UnitMetrics], hotline: HotlineMetrics) -> by
 def to_html(month: str, units: list[UnitMetrics], hotline: HotlineMetrics) -> str:
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape())
     year, mon = month.split("-")
-    rows = [[_cell(m.to_dict()[key], kind) for key, _, kind in COLUMNS] for m in units]
     return env.get_template("report_monthly.html").render(
-        title=f"{year}年{int(mon)}月 承办单位考评报告", headers=[c[1] for c in COLUMNS], rows=rows,
+        title=f"{year}年{int(mon)}月 承办单位考评报告", headers=[c[1] for c in COLUMNS], rows=rows(units),
         hotline=hotline, rate=_cell(hotline.direct_answer_rate, "pct"))

@@ -20,7 +20,7 @@ def nav_for(actor: Actor) -> list[tuple[str, str, str]]:
     role = actor.role
     items: list[tuple[str, str, str]] = []
     if role in (Role.supervisor, Role.admin):
-        items.append(("/board", "督办看板", "1"))
+        items += [("/board", "督办看板", "1"), ("/report", "考评报告", "6")]
     if role in HOTLINE_SIDE:
         items += [("/console", "受理台", "2"), ("/visits", "回访", "3")]
     else:

@@ -234,3 +234,30 @@ def test_public_progress_speaks_the_callers_language(server: Server) -> None:
     wrong = anon.get("/progress", params={"number": number, "last4": "0000"})
     assert wrong.status_code == 404
     assert wrong.text.count("未找到与该编号") == 1
+
+
+def test_monthly_report_is_a_page_with_a_month_selector(server: Server) -> None:
+    """Issue 17, point 9: the report opens among the pages, offers the months, opens on the
+    month just ended during a month's first days, and has the Excel download beside it."""
+    from datetime import date
+
+    from hotline.supervision.report import default_month, recent_months
+
+    assert default_month(date(2026, 12, 3)) == "2026-11"
+    assert default_month(date(2027, 1, 2)) == "2026-12"
+    assert default_month(date(2026, 12, 20)) == "2026-12"
+    assert recent_months(date(2026, 1, 15))[:3] == ["2026-01", "2025-12", "2025-11"]
+    supervisor = login(server.url, "supervisor")
+    page = supervisor.get("/report")
+    assert page.status_code == 200
+    assert 'href="/report"' in supervisor.get("/board").text
+    months = re.findall(r'<option value="(\d{4}-\d{2})"', page.text)
+    assert len(months) == 13
+    chosen = re.search(r'<option value="(\d{4}-\d{2})" selected>', page.text)
+    assert chosen
+    assert f"/api/v1/supervision/report?month={chosen.group(1)}&amp;format=xlsx" in page.text
+    other = supervisor.get("/report", params={"month": months[1]})
+    assert f'<option value="{months[1]}" selected>' in other.text
+    xlsx = supervisor.get(f"/api/v1/supervision/report?month={chosen.group(1)}&format=xlsx")
+    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+    assert login(server.url, "donghua").get("/report").status_code == 403
