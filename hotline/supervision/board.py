@@ -106,16 +106,21 @@ def to_xlsx(rows: list[list[Any]], title: str = "督办清单") -> bytes:
 
 
 
-def open_orders(session: Session, now: datetime) -> list[dict[str, Any]]:
-    rows = session.exec(
-        select(SupervisionOrder, Ticket, Unit)
-        .join(Ticket, col(Ticket.id) == col(SupervisionOrder.ticket_id))
-        .outerjoin(Unit, col(Unit.id) == col(SupervisionOrder.unit_id))
-        .where(SupervisionOrder.status == OrderState.open).order_by(col(SupervisionOrder.due_at))
-        .limit(50)
-    ).all()
+def open_orders(session: Session, now: datetime, manual: bool | None = None,
+                limit: int = 50) -> list[dict[str, Any]]:
+    """Open 督办单, soonest due first. ``manual``: True = issued by a person (they must not drown
+    among the scan's automatic ones), False = the scan's, None = both."""
+    stmt = (select(SupervisionOrder, Ticket, Unit)
+            .join(Ticket, col(Ticket.id) == col(SupervisionOrder.ticket_id))
+            .outerjoin(Unit, col(Unit.id) == col(SupervisionOrder.unit_id))
+            .where(SupervisionOrder.status == OrderState.open))
+    if manual is True:
+        stmt = stmt.where(col(SupervisionOrder.issued_by_id).is_not(None))
+    elif manual is False:
+        stmt = stmt.where(col(SupervisionOrder.issued_by_id).is_(None))
+    rows = session.exec(stmt.order_by(col(SupervisionOrder.due_at)).limit(limit)).all()
     return [{"order": o, "ticket": t, "unit": u.name if u else "—",
-             "overdue": o.due_at < now} for o, t, u in rows]
+             "overdue": o.due_at < now, "manual": o.issued_by_id is not None} for o, t, u in rows]
 
 
 def alerts(session: Session, now: datetime, days: int = 7, limit: int | None = 20) -> list[AnomalyAlert]:

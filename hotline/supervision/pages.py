@@ -19,6 +19,7 @@ from hotline.supervision import report as report_service
 from hotline.supervision import trends
 from hotline.tickets import queues
 from hotline.tickets.reading import TicketFilter
+from hotline.tickets.workflow import BY_ACTION
 from hotline.units.deps import PageActorDep
 from hotline.units.models import Role
 from hotline.units.tree import dispatchable_units
@@ -52,7 +53,8 @@ def _pager(total: int, page: int, size: int, params: dict[str, str]) -> dict[str
 @router.get("/board")
 def board(request: Request, session: SessionDep, actor: PageActorDep, unit_id: str = "",
           category: str = "", request_type: str = "", warning: str = "attention", page: int = 1,
-          show_all: Annotated[str, Query(alias="all")] = "") -> Response:
+          show_all: Annotated[str, Query(alias="all")] = "", done: str = "",
+          t: str = "") -> Response:
     require_role(actor, {Role.supervisor, Role.admin})
     now = utcnow()
     warning = warning if warning in ("attention", "overdue", "at_risk") else "attention"
@@ -66,6 +68,7 @@ def board(request: Request, session: SessionDep, actor: PageActorDep, unit_id: s
                                 ("request_type", request_type), ("warning", warning)) if v}
     pager = _pager(data["total"], page, size, params)
     month = local(now).strftime("%Y-%m")
+    returned = queues.returned_to_hotline(session, actor, now)
     units_m, hotline_m = report_service.collect(session, month, None)
     ctx = {
         "items": data["items"], "total": data["total"], "counts": data["counts"][:12],
@@ -75,10 +78,12 @@ def board(request: Request, session: SessionDep, actor: PageActorDep, unit_id: s
         "export_qs": urlencode(params), "units": dispatchable_units(session),
         "request_types": REQUEST_TYPES,
         "extensions": queues.pending_extensions(session),
-        "returned": queues.returned_to_hotline(session, actor, now),
+        "returned": returned,
+        "return_reasons": queues.return_reasons(session, [r.number for r in returned]),
         "awaiting": queues.awaiting_dispatch(session, actor, now),
         "visits": queues.visit_queue(session, actor, now),
-        "orders": board_service.open_orders(session, now),
+        "orders": board_service.open_orders(session, now, manual=True),
+        "auto_orders": board_service.open_orders(session, now, manual=False),
         "metrics": [m.to_dict() for m in units_m[:15]], "hotline_m": hotline_m, "month": month,
         "alerts": board_service.alerts(session, now),
         "linked": recent_links(session),
@@ -87,6 +92,8 @@ def board(request: Request, session: SessionDep, actor: PageActorDep, unit_id: s
         "chart_categories": charts.hbars(trends.category_counts(session, now), "近 30 天诉求类别"),
         "chart_ontime": charts.line(trends.on_time_trend(session, now), "按时办结率（按周）"),
     }
+    if done in BY_ACTION:  # an inline decision (延期审批) came back here
+        ctx["flash"] = f"工单 {t[:20]} 已{BY_ACTION[done].label}"
     return render(request, "board.html", actor, ctx)
 
 

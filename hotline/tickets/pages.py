@@ -254,6 +254,9 @@ def ticket_act(request: Request, session: SessionDep, actor: PageActorDep, form:
     else:
         # After a return the unit no longer sees the ticket (CQ §22): back to its inbox.
         target = f"/t/{number}?done={action}" if still_visible else f"/inbox?done={action}&t={number}"
+        back = str(form.get("next") or "")
+        if back.startswith("/board"):  # a decision taken inline on the board returns there
+            target = back.replace("#", f"?done={action}&t={number}#", 1) if "#" in back else back
         return RedirectResponse(target, status_code=303)
     session.rollback()
     ctx = _ticket_ctx(session, actor, number) | {"error": error, "failed_action": action}

@@ -102,6 +102,20 @@ def returned_to_hotline(session: Session, actor: Actor, now: datetime) -> list[T
     return summaries(session, actor, rows, now)
 
 
+def return_reasons(session: Session, numbers: list[str]) -> dict[str, dict[str, Any]]:
+    """The latest 退单 of each ticket, by number: why, from which unit, and whether it came after
+    the return window (CQ §13(一)) — what a supervisor decides a re-dispatch on."""
+    if not numbers:
+        return {}
+    rows = session.exec(select(ReturnRecord, Unit, Ticket.number)
+                        .join(Ticket, col(Ticket.id) == col(ReturnRecord.ticket_id))
+                        .join(Unit, col(Unit.id) == col(ReturnRecord.from_unit_id))
+                        .where(col(Ticket.number).in_(numbers))
+                        .order_by(col(ReturnRecord.id))).all()
+    return {n: {"reason": r.reason, "unit": u.name, "late": bool(r.late), "at": r.at}
+            for r, u, n in rows}
+
+
 def awaiting_dispatch(session: Session, actor: Actor, now: datetime) -> list[TicketSummary]:
     """Registered and not dispatched: matters a peer handed over that routing could not place,
     and matters a peer sent back (reclaimed) — nothing may sit here unseen."""

@@ -261,3 +261,38 @@ def test_monthly_report_is_a_page_with_a_month_selector(server: Server) -> None:
     xlsx = supervisor.get(f"/api/v1/supervision/report?month={chosen.group(1)}&format=xlsx")
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
     assert login(server.url, "donghua").get("/report").status_code == 403
+
+
+def test_board_approvals_show_reasons_and_decide_inline(server: Server) -> None:
+    """Issue 17, point 3: a return on the board shows why it came back (not the ticket's text),
+    an extension is approved or denied from the board itself and the board says so, and the
+    orders people issued are listed apart from the scan's automatic ones."""
+    number = dispatch_new(server, "DC-DH", "桂花苑小区8栋楼下共享单车乱停放，堵住消防通道")
+    handler = login(server.url, "donghua")
+    page = handler.get(f"/t/{number}").text
+    handler.post(f"/t/{number}/act/sign", data={"csrf_token": csrf_of(page)})
+    page = handler.get(f"/t/{number}").text
+    r = handler.post(f"/t/{number}/act/return",
+                     data={"csrf_token": csrf_of(page), "reason": "单车停放归城管执法中队管理，不属街道"})
+    assert r.status_code == 303
+    supervisor = login(server.url, "supervisor")
+    board = supervisor.get("/board").text
+    approvals = board.split('id="approvals"', 1)[1].split("</section>", 1)[0]
+    row = next(line for line in approvals.split("<tr") if number in line)
+    assert "单车停放归城管执法中队管理" in row and "堵住消防通道" not in row
+    # an extension decided inline
+    other = dispatch_new(server, "DC-DH", "桂花苑小区8栋外墙瓷砖脱落，楼下行人有被砸风险")
+    page = handler.get(f"/t/{other}").text
+    handler.post(f"/t/{other}/act/sign", data={"csrf_token": csrf_of(page)})
+    page = handler.get(f"/t/{other}").text
+    r = handler.post(f"/t/{other}/act/request_extension", data={
+        "csrf_token": csrf_of(page), "reason": "需专业公司搭架检测外墙，申请延期", "add_working_days": "3"})
+    assert r.status_code == 303, r.text
+    board = supervisor.get("/board").text
+    assert f'action="/t/{other}/act/approve_extension"' in board
+    r = supervisor.post(f"/t/{other}/act/approve_extension", data={
+        "csrf_token": csrf_of(board), "next": "/board#approvals", "reason": "同意"})
+    assert r.status_code == 303 and r.headers["location"].startswith("/board?done=approve_extension")
+    assert f"工单 {other} 已" in supervisor.get(r.headers["location"]).text
+    orders = board.split('id="orders"', 1)[1].split("</section>", 1)[0]
+    assert "人工督办待答复" in orders and "系统自动" in orders
