@@ -11,7 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import declared_attr
 from sqlmodel import Field, SQLModel
 
@@ -214,7 +214,12 @@ class TicketUnit(SQLModel, table=True):
     """Every unit that has (had) a part in a ticket; scoping reads it."""
 
     __tablename__ = "ticket_units"
-    __table_args__ = (UniqueConstraint("ticket_id", "unit_id", "role"),)
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "unit_id", "role"),
+        # Subtree scoping's per-ticket probe, index-only (migration 0005_i13).
+        Index("ix_ticket_units_active_ticket_unit", "ticket_id", "unit_id",
+              postgresql_where=text("active"), sqlite_where=text("active")),
+    )
 
     id: int = Field(default=None, primary_key=True)
     ticket_id: int = Field(foreign_key="tickets.id", index=True)
