@@ -18,7 +18,7 @@ import pytest
 
 from bench.cityday import run_day
 
-pytestmark = [pytest.mark.slow]
+pytestmark = [pytest.mark.slow, pytest.mark.exclusive]  # both cores for ~3 min: run alone
 
 
 def test_a_short_day_with_three_faults_loses_and_doubles_nothing() -> None:
