@@ -14,10 +14,11 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from hotline.core.errors import DomainError, NotFound, TooManyRequests
 from hotline.core.ids import small_int
+from hotline.core.phones import normalise_phone
 from hotline.core.settings import get_settings
 from hotline.core.times import utcnow
 from hotline.intake import caller_flags
@@ -26,12 +27,12 @@ from hotline.intake.request_types import REQUEST_TYPES
 from hotline.kb.search import search as kb_search
 from hotline.tickets import forms, queues
 from hotline.tickets.commands import apply, create_ticket, facts_for, visible_ticket
-from hotline.tickets.models import CHANNEL_LABELS, RATING_LABELS, STATUS_LABELS, Channel
+from hotline.tickets.models import CHANNEL_LABELS, RATING_LABELS, STATUS_LABELS, Channel, Ticket
 from hotline.tickets.numbering import normalise_number
 from hotline.tickets.payloads import NOT_ACCEPTED_LABELS, Sign
 from hotline.tickets.reading import TicketFilter, list_tickets, public_progress, ticket_detail
 from hotline.tickets.schemas import TicketCreate
-from hotline.tickets.visibility import can_see
+from hotline.tickets.visibility import can_see, log_contact_access, mask_phone
 from hotline.tickets.workflow import BY_ACTION, HOTLINE_ROLES, Action, allowed_actions
 from hotline.units.actor import Actor
 from hotline.units.deps import MaybeActorDep, PageActorDep
@@ -179,21 +180,38 @@ def inbox_sign(request: Request, session: SessionDep, actor: PageActorDep,
 
 @router.get("/search")
 def search(request: Request, session: SessionDep, actor: PageActorDep, q: str = "",
-           status: str = "", warning: str = "") -> Response:
-    q = q.strip()[:100]
-    if q.replace("-", "").replace(" ", "").isdigit() and len(q) >= 8:
+           status: str = "", warning: str = "", phone: str = "") -> Response:
+    """Search by ticket number (with or without the hyphen: opens it), by a caller's phone number
+    (every call from it: the lookup is logged, CQ §22) or name, or by words of the content or
+    address."""
+    q, phone = q.strip()[:100], phone.strip()[:32]
+    compact = q.replace("-", "").replace(" ", "")
+    if compact.isdigit() and len(compact) == 14:
         q = normalise_number(q)
         try:
             visible_ticket(session, actor, q)
             return RedirectResponse(f"/t/{q}", status_code=303)
         except NotFound:
             pass
+    elif compact.isdigit() and 7 <= len(compact) <= 13 and not phone:
+        phone, q = compact, ""  # a phone number typed in the search box
     flt = TicketFilter(q=q or None, status=[status] if status in STATUS_LABELS else None,
                        warning=warning if warning in WARN_LABELS else None)
+    if phone:
+        try:
+            flt.caller_phone = normalise_phone(phone)
+        except ValueError:
+            flt.caller_phone = phone
     items, total = list_tickets(session, actor, flt, page_size=50)
+    if flt.caller_phone and items:
+        numbers = [t.number for t in items]
+        ids = list(session.exec(select(Ticket.id).where(col(Ticket.number).in_(numbers))))
+        log_contact_access(session, actor, sorted(i for i in ids if i is not None), "phone_search",
+                           utcnow())
+    title = f"来电号码 {mask_phone(flt.caller_phone)} 的全部来电" if flt.caller_phone else "工单查询"
     return render(request, "list.html", actor, {
-        "title": "工单查询", "items": items, "total": total, "q": q, "status": status,
-        "warning": warning, "searchable": True})
+        "title": title, "items": items, "total": total, "q": q, "status": status,
+        "warning": warning, "searchable": True, "phone": phone})
 
 
 @router.get("/visits")

@@ -173,6 +173,7 @@ def caller_history(session: Session, actor: Actor, phone: str, content: str, now
     shown = {t.id for t in rows[:limit]} | {t.id for _, t in top}
     log_contact_access(session, actor, sorted(shown), "caller_lookup", now)
     return {
+        "phone": phone,
         "total": len(rows),
         "earlier": summaries(session, actor, rows[:limit], now),
         "duplicates": list(zip([round(s * 100) for s, _ in top],

@@ -201,6 +201,7 @@ class TicketFilter:
     request_type: str | None = None
     category: str | None = None
     q: str | None = None
+    caller_phone: str | None = None  # exact, normalised: "该号码全部来电" (logged, CQ §22)
     created_from: datetime | None = None
     created_to: datetime | None = None
     min_overdue_days: int | None = None
@@ -244,7 +245,9 @@ def filtered(session: Session, actor: Actor, flt: TicketFilter, now: datetime) -
     if flt.q:
         like = f"%{flt.q}%"
         stmt = stmt.where(or_(col(Ticket.content).like(like), col(Ticket.address).like(like),
-                              col(Ticket.number).like(like)))
+                              col(Ticket.number).like(like), col(Ticket.caller_name) == flt.q))
+    if flt.caller_phone:
+        stmt = stmt.where(col(Ticket.caller_phone) == flt.caller_phone)
     if flt.created_from:
         stmt = stmt.where(col(Ticket.created_at) >= flt.created_from)
     if flt.created_to:

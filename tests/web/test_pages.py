@@ -296,3 +296,30 @@ def test_board_approvals_show_reasons_and_decide_inline(server: Server) -> None:
     assert f"工单 {other} 已" in supervisor.get(r.headers["location"]).text
     orders = board.split('id="orders"', 1)[1].split("</section>", 1)[0]
     assert "人工督办待答复" in orders and "系统自动" in orders
+
+
+def test_search_by_caller_phone_and_name_is_logged(server: Server) -> None:
+    """Issue 17, point 4: staff find every call from a number (typed in the box or through the
+    console's "该号码全部来电" link) and by the caller's name; finding tickets by a phone number
+    tells who called about what, so it is written to the access log (CQ §22)."""
+    from hotline.tickets.models import PersonalDataAccess
+
+    number = dispatch_new(server, "DC-DH", "桂花苑小区9栋楼道堆放杂物，物业一直不清理")
+    agent = login(server.url, "agent")
+    engine = make_engine(Settings(database_url=server.db_url))
+    try:
+        with Session(engine) as s:
+            ticket = s.exec(select(Ticket).where(Ticket.number == number)).one()
+            before = len(s.exec(select(PersonalDataAccess).where(
+                PersonalDataAccess.ticket_id == ticket.id)).all())
+        page = agent.get("/search", params={"q": "137 0000 1111"}).text
+        assert f'href="/t/{number}"' in page and "来电号码 137****1111 的全部来电" in page
+        assert f'href="/t/{number}"' in agent.get("/search", params={"phone": "13700001111"}).text
+        with Session(engine) as s:
+            after = s.exec(select(PersonalDataAccess).where(
+                PersonalDataAccess.ticket_id == ticket.id)).all()
+            assert len(after) >= before + 2 and {a.purpose for a in after} >= {"phone_search"}
+    finally:
+        engine.dispose()
+    assist = agent.get("/console/assist", params={"caller_phone": "13700001111", "content": ""}).text
+    assert 'href="/search?phone=13700001111"' in assist
