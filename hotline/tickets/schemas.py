@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from hotline.core.phones import normalise_phone as normalise_phone
 from hotline.intake.request_types import RequestType
@@ -28,10 +28,11 @@ class TicketCreate(BaseModel):
 
     channel: Channel = Channel.phone
     caller_name: str | None = Field(default=None, max_length=64)
-    caller_phone: str | None = Field(default=None, max_length=32,
-                                     description="来电号码；隐藏号码时不填并标记 withheld")
+    # Declared before the number, so the number's validator sees it.
     caller_phone_withheld: bool = Field(
         default=False, description="来电人隐藏号码：不存号码，登记时给来电人一个查询码 (CQ §11)")
+    caller_phone: str | None = Field(default=None, max_length=32, validate_default=True,
+                                     description="来电号码；隐藏号码时不填并标记 withheld")
     request_type: RequestType
     category: str | None = Field(default=None, max_length=200, description="类别路径，如 城乡建设/物业管理")
     content: str = Field(min_length=1, description="诉求内容；长度上限见 HOTLINE_CONTENT_MAX_CHARS")
@@ -43,16 +44,13 @@ class TicketCreate(BaseModel):
 
     @field_validator("caller_phone")
     @classmethod
-    def _phone(cls, v: str | None) -> str | None:
-        return normalise_phone(v) if v else None
-
-    @model_validator(mode="after")
-    def _phone_or_withheld(self) -> TicketCreate:
-        if self.caller_phone_withheld and self.caller_phone:
+    def _phone(cls, v: str | None, info: ValidationInfo) -> str | None:
+        withheld = bool(info.data.get("caller_phone_withheld"))
+        if withheld and v:
             raise ValueError("已标记隐藏号码，不应再填写来电号码")
-        if not self.caller_phone_withheld and not self.caller_phone:
+        if not withheld and not v:
             raise ValueError("请填写来电号码；来电人隐藏号码时请标记 caller_phone_withheld")
-        return self
+        return normalise_phone(v) if v else None
 
 
 class UnitRef(BaseModel):

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from hotline.core.times import utcnow
 from tests.hotline.conftest import Api, City
+from tests.web.conftest import csrf_of
 
 PHONE = "13700009999"
 
@@ -40,6 +41,14 @@ def test_cq26_flag_needs_approval_warns_at_intake_and_expires(
     assert client.post(decide, json={"approve": False}, headers=headers("admin")).status_code == 409
     warning = _warning(client, headers)
     assert warning["flagged"] is True and "侮辱" in warning["message"]
+    # The agent console shows it while the number is typed in.
+    console = TestClient(client.app)
+    token = csrf_of(console.get("/login").text)
+    assert console.post("/login", data={"username": "agent2", "password": "demo",
+                                        "csrf_token": token},
+                        follow_redirects=False).status_code == 303
+    assist = console.get("/console/assist", params={"caller_phone": PHONE})
+    assert assist.status_code == 200 and 'id="caller-flag"' in assist.text and "侮辱" in assist.text
     # A flagged caller's emergency is handed over like any other (CQ §10): never blocked.
     fire = api.create(caller_phone=PHONE, content="楼道里着火了，浓烟很大",
                       decision={"action": "emergency_handover", "service": "119",
