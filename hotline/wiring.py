@@ -13,6 +13,7 @@ from hotline.callers.messaging import message_due
 from hotline.core.signals import mark_installed
 from hotline.linkage import receivers as linkage_receivers
 from hotline.linkage.outbound import delivery_due
+from hotline.supervision import caller_alerts
 from hotline.supervision import receivers as supervision_receivers
 from hotline.workers.kick import relay_soon, sms_soon
 
@@ -23,4 +24,5 @@ def install() -> None:
     caller_receivers.connect()
     delivery_due.connect(relay_soon)
     message_due.connect(sms_soon)
+    caller_alerts.connect()
     mark_installed()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -30,6 +31,22 @@ from integrations import sms
 
 #: Sent after a commit that queued caller messages: time to send them.
 message_due: Signal[str] = Signal("caller_message_due")
+
+
+@dataclass(frozen=True)
+class Undelivered:
+    """A caller was not told after all: the gateway refused, every try failed, or the receipt
+    says the SMS never arrived. Sent inside the transaction that records it."""
+
+    session: Session
+    ticket: Ticket
+    message: CallerMessage
+    why: str
+    now: datetime
+
+
+#: Supervision listens (a person must call the caller instead); callers cannot import it.
+message_undelivered: Signal[Undelivered] = Signal("caller_message_undelivered")
 
 TEMPLATE_OF: dict[Occasion, str] = {
     Occasion.registered: "HOTLINE_REGISTERED",

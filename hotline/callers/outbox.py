@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 import integrations
-from hotline.callers.messaging import OCCASION_LABELS, first_try
+from hotline.callers.messaging import OCCASION_LABELS, Undelivered, first_try, message_undelivered
 from hotline.callers.models import CallerMessage, MessageState
 from hotline.core.errors import Conflict
 from hotline.core.settings import Settings, get_settings
@@ -136,6 +136,7 @@ def _record(session: Session, row: CallerMessage, ticket: Ticket, result: sms.Sm
                      payload={"occasion": row.occasion.value, "caller_message_id": row.id,
                               "attempts": row.attempts, "error": result.error})
         log.error("caller message %s for %s is dead: %s", row.out_id, ticket.number, result.error)
+        message_undelivered.send(Undelivered(session, ticket, row, result.error or "发送失败", now))
         out.dead += 1
     else:
         delay = integrations.next_attempt_delay(row.attempts)
@@ -183,4 +184,6 @@ def record_receipts(session: Session, receipts: list[sms.Receipt], now: datetime
                                           "caller_message_id": row.id})
             except IntegrityError as exc:
                 raise Conflict("工单正被同时修改，请稍后重发回执") from exc
+            why = f"未送达：{row.receipt_error or ''}"
+            message_undelivered.send(Undelivered(session, ticket, row, why, now))
     return matched

@@ -142,6 +142,8 @@ def test_cq16_failed_delivery_receipt_is_visible_on_the_ticket(world: SmsWorld) 
     failed = world.events(number, "caller_not_notified")
     assert len(failed) == 1 and "未送达" in failed[0]["reason"]
     assert failed[0]["payload"]["message_id"] == item["message_id"]
+    alerts = world.call("GET", "/inbox", user="supervisor")["items"]
+    assert [a["kind"] for a in alerts if number in a["title"]] == ["caller_sms"]  # call them instead
 
 
 def test_cq16_gateway_refusal_is_recorded_not_claimed(world: SmsWorld) -> None:
@@ -152,6 +154,8 @@ def test_cq16_gateway_refusal_is_recorded_not_claimed(world: SmsWorld) -> None:
     item = world.messages(number)["items"][0]
     assert item["state"] == "dead" and "BLACK_KEY" in item["reason"]
     assert len(world.events(number, "caller_not_notified")) == 1
+    alerts = world.call("GET", "/inbox", user="supervisor")["items"]
+    assert [a["kind"] for a in alerts if number in a["title"]] == ["caller_sms"]
 
 
 def test_cq11_no_sms_to_withheld_or_landline_numbers(world: SmsWorld) -> None:
