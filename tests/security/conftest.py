@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
 
 from tests.hotline.conftest import Api, City, api, city, client, headers  # noqa: F401
 
@@ -14,7 +15,8 @@ MakeClient = Callable[..., TestClient]
 
 
 @pytest.fixture
-def make_client(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[MakeClient]:
+def make_client(engine: Engine, request: pytest.FixtureRequest,
+                monkeypatch: pytest.MonkeyPatch) -> Iterator[MakeClient]:
     """``make(env={...}, peer=("10.0.0.2", 4000), base_url=...)``: a client of an app built
     with those ``HOTLINE_*`` variables, its requests arriving from `peer`."""
     from hotline.app import create_app
