@@ -25,7 +25,7 @@ from hotline.tickets.models import (
     Ticket,
     TicketUnit,
 )
-from hotline.tickets.reading import summary
+from hotline.tickets.reading import mark_pending_extensions, summary
 from hotline.tickets.schemas import TicketSummary
 from hotline.tickets.visibility import log_contact_access, visibility_filter
 from hotline.units.actor import Actor
@@ -41,7 +41,8 @@ WORKING = [Status.in_progress, Status.rework]
 
 def summaries(session: Session, actor: Actor, rows: list[Ticket], now: datetime) -> list[TicketSummary]:
     units = UnitCache(session)
-    return [summary(t, actor, units, now) for t in rows]
+    return mark_pending_extensions(session, [summary(t, actor, units, now) for t in rows],
+                                   [t.id for t in rows])
 
 
 def inbox_conditions(session: Session, actor: Actor, now: datetime) -> dict[str, ColumnElement[bool]]:

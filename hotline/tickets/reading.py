@@ -23,6 +23,7 @@ from hotline.tickets.models import (
     PUBLIC_STATUS_LABELS,
     AssignmentRole,
     ExtensionRequest,
+    ExtensionState,
     ReturnRecord,
     ReturnVisit,
     SupervisionOrder,
@@ -262,6 +263,19 @@ def urgency_order(flt: TicketFilter) -> list[Any]:
     return [col(Ticket.id).desc()]
 
 
+def mark_pending_extensions(session: Session, items: list[TicketSummary],
+                            ids: list[int]) -> list[TicketSummary]:
+    """Set ``extension_pending`` on the rows whose extension request awaits a decision (one query
+    for the page)."""
+    if ids:
+        waiting = set(session.exec(select(ExtensionRequest.ticket_id).where(
+            col(ExtensionRequest.ticket_id).in_(ids),
+            ExtensionRequest.status == ExtensionState.pending)).all())
+        for item, tid in zip(items, ids, strict=True):
+            item.extension_pending = tid in waiting
+    return items
+
+
 def list_tickets(
     session: Session, actor: Actor, flt: TicketFilter, *, page: int = 1, page_size: int = 50,
     now: datetime | None = None,
@@ -272,7 +286,8 @@ def list_tickets(
     rows = session.exec(stmt.order_by(*urgency_order(flt)).offset((page - 1) * page_size)
                         .limit(page_size)).all()
     units = UnitCache(session)
-    items = [summary(t, actor, units, now) for t in rows]
+    items = mark_pending_extensions(session, [summary(t, actor, units, now) for t in rows],
+                                    [t.id for t in rows])
     # CQ §22: every view of a caller's unmasked contact is traceable, in lists too.
     log_contact_access(session, actor, [t.id for t in rows if sees_contact(actor, t)], "list", now)
     return items, int(total)

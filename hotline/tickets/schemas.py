@@ -114,6 +114,8 @@ class TicketSummary(BaseModel):
     caller_phone_withheld: bool = False
     #: For the agent to tell a caller whose number was withheld (CQ §11); hotline side only.
     lookup_code: str | None = None
+    #: An extension request waits for a decision: lists show a badge (its clock may change).
+    extension_pending: bool = False
 
 
 class CallerWait(BaseModel):
