@@ -3,18 +3,20 @@ admin's units and users."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel, ConfigDict, Field
+from sqlmodel import col, select
 
 from hotline.core.ids import DbId, DbIdPath
 from hotline.units import tree as unit_service
 from hotline.units import users as user_service
 from hotline.units.deps import ActorDep, require_roles
-from hotline.units.models import ROLE_LABELS, LoginOutcome, Role, UnitKind
+from hotline.units.models import ROLE_LABELS, LoginAudit, LoginOutcome, Role, UnitKind
 from hotline.units.signin import client_of, sign_in, sign_out
 from hotline.web.deps import SessionDep
 from hotline.web.problems import problem
@@ -125,6 +127,29 @@ def patch_user(
     user = user_service.update_user(session, user_service.get_user(session, user_id),
                                     **data.model_dump(exclude_unset=True))
     return UserOut.model_validate(user, from_attributes=True)
+
+
+class LoginAuditOut(BaseModel):
+    id: int
+    at: datetime
+    username: str
+    user_id: int | None
+    client: str
+    outcome: str
+
+
+@router.get("/login-audit", response_model=list[LoginAuditOut], dependencies=[AdminOnly],
+            summary="登录审计：登录成功、失败、被限制与退出记录（最新在前）")
+def login_audit(session: SessionDep,
+                username: Annotated[str | None, Query(max_length=64)] = None,
+                outcome: LoginOutcome | None = None,
+                limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[LoginAuditOut]:
+    stmt = select(LoginAudit).order_by(col(LoginAudit.id).desc()).limit(limit)
+    if username is not None:
+        stmt = stmt.where(LoginAudit.username == username)
+    if outcome is not None:
+        stmt = stmt.where(LoginAudit.outcome == outcome)
+    return [LoginAuditOut.model_validate(r, from_attributes=True) for r in session.exec(stmt)]
 
 
 class Token(BaseModel):

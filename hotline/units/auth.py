@@ -58,8 +58,10 @@ def claims_of(token: str) -> TokenClaims:
                             options={"require": ["exp", "sub", "ver"]})
     except (jwt.PyJWTError, ValueError, TypeError) as exc:
         raise InvalidToken(str(exc)) from exc
-    latest = utcnow().timestamp() + get_settings().token_minutes * 60 + 60
-    if not claims["exp"] <= latest:  # we never issue a longer life: not a token of ours
+    # We never issue a longer life than the setting; a day of slack covers a shortened setting
+    # and clocks that disagree. A far-future exp (10**30) is not a token of ours.
+    latest = utcnow().timestamp() + get_settings().token_minutes * 60 + 86_400
+    if not claims["exp"] <= latest:
         raise InvalidToken("exp beyond the configured lifetime")
     if type(claims["ver"]) is not int:  # we issue a JSON number; not a string, not a bool
         raise InvalidToken("ver is not an integer")

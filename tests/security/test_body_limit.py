@@ -19,6 +19,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 import uvicorn
+from fastapi.testclient import TestClient
 
 from hotline.core import settings
 from tests.hotline.bridge_support import free_port, wait_for
@@ -86,25 +87,52 @@ def test_chunked_oversize_is_cut_off_as_read(server: str) -> None:
     chunk = b"1," * 8192
     framed = f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n"
     sent = 0
+    head, reset = b"", False
     with socket.create_connection((host, int(port)), timeout=30) as sock:
         sock.sendall((f"POST /api/v1/tickets HTTP/1.1\r\nHost: {server}\r\n"
                       "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
                       ).encode() + b"1\r\n[\r\n")
-        while sent < 50 * 1024 * 1024:
-            readable, _, _ = select.select([sock], [], [], 0)
-            if readable:
-                break
-            _, writable, _ = select.select([], [sock], [], 1.0)
-            if writable:  # a server that stopped reading leaves us unwritable: wait for its answer
-                sock.sendall(framed)
-                sent += len(chunk)
-            elif sent > LIMIT:
-                break
-        sock.settimeout(30)
-        head = sock.recv(65536)
-    assert head.split(b" ")[1] == b"413", head[:200]
-    print(f"chunked: {sent} bytes sent before the 413")
+        try:
+            while sent < 50 * 1024 * 1024:
+                readable, _, _ = select.select([sock], [], [], 0)
+                if readable:
+                    break
+                _, writable, _ = select.select([], [sock], [], 1.0)
+                if writable:  # a server that stopped reading leaves us unwritable
+                    sock.sendall(framed)
+                    sent += len(chunk)
+                elif sent > LIMIT:
+                    break
+            sock.settimeout(30)
+            head = sock.recv(65536)
+        except (ConnectionResetError, BrokenPipeError):
+            # The server answered and closed while we were still sending: its unread bytes
+            # make the close a reset, which may discard the answer on our side.
+            reset = True
+    print(f"chunked: {sent} bytes sent before the 413 (reset: {reset})")
     assert sent < 50 * 1024 * 1024
+    if reset:
+        assert sent > LIMIT
+    else:
+        assert head.split(b" ")[1] == b"413", head[:200]
+
+
+def test_chunked_oversize_answers_413(server: str) -> None:
+    """The status of a cut-off chunked body, in process (the socket test above may see only the
+    reset): a generator body has no length, so it is counted as it is read. (``server`` holds
+    the small limit in the settings meanwhile.)"""
+    from hotline.app import create_app
+
+    def endless() -> Iterator[bytes]:
+        yield b"["
+        for _ in range(2 * LIMIT // 8192 + 1):
+            yield b"1," * 4096
+
+    with TestClient(create_app()) as small:
+        r = small.post("/api/v1/tickets", content=endless(),
+                       headers={"Content-Type": "application/json"})
+    assert r.status_code == 413, r.text
+    assert r.json()["title"] == "请求内容过大"
 
 
 def test_under_the_limit_auth_still_decides(server: str) -> None:

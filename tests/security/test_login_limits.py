@@ -46,6 +46,15 @@ def test_account_pauses_after_failures_even_for_the_right_password(
     assert _audit(engine) == ([("agent", "failed", agent_id)] * limit
                               + [("agent", "refused", agent_id), ("AGENT", "refused", None),
                                  ("supervisor", "succeeded", city.users["supervisor"].id)])
+    # Admins read it through the API, newest first.
+    admin = {"Authorization": "Bearer " + client.post(
+        TOKEN, data={"username": "admin", "password": "demo"}).json()["access_token"]}
+    r = client.get("/api/v1/login-audit", params={"username": "agent"}, headers=admin)
+    assert r.status_code == 200
+    assert [e["outcome"] for e in r.json()] == ["refused"] + ["failed"] * limit
+    supervisor = {"Authorization": "Bearer " + client.post(
+        TOKEN, data={"username": "supervisor", "password": "demo"}).json()["access_token"]}
+    assert client.get("/api/v1/login-audit", headers=supervisor).status_code == 403
 
 
 def test_client_is_refused_after_failures_over_many_accounts(client: TestClient, city: City,
