@@ -5,6 +5,8 @@ page error, failed request or HTTP error fails the test."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.web.conftest import SCREENSHOTS, Server
@@ -141,7 +143,10 @@ def test_ticket_walk_through_the_pages(server: Server, browser: object) -> None:
     shot("06-board")
     page.click(f"#approvals a[href='/t/{number}']")
     act("approve_extension", reason="同意延期 3 个工作日")
-    expect(page.locator("ol.timeline")).to_contain_text("告知来电人")
+    expect(page.locator("ol.timeline")).to_contain_text("同意延期")
+    # CQ §13(三): the caller is told by SMS; with no gateway here nothing may claim they were
+    # ("告知来电人" is written only when a gateway accepted the message, issue 14 item 7)
+    assert not re.search(r"(?<!未能短信)告知来电人", page.locator("ol.timeline").inner_text())
     sign_out()
 
     # 5. The community replies.
