@@ -18,6 +18,7 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
 from hotline import __version__, probes, telemetry, wiring
+from hotline.core import logs
 from hotline.core.settings import get_settings
 from hotline.intake import api as intake_api
 from hotline.linkage import api as linkage_api
@@ -31,6 +32,7 @@ from hotline.units import pages as units_pages
 from hotline.web import problems
 from hotline.web.admission import Admission
 from hotline.web.render import WEB
+from hotline.web.request_ids import RequestIds
 from hotline.workers.embedded import EmbeddedScheduler, enabled
 
 #: Every feature's API routers, mounted under /api/v1.
@@ -61,6 +63,7 @@ def metrics() -> Response:
 def create_app() -> FastAPI:
     settings = get_settings()
     settings.check_safe()
+    logs.configure(settings.log_level)
     wiring.install()
 
     @asynccontextmanager
@@ -95,6 +98,7 @@ def create_app() -> FastAPI:
     app.add_api_route("/metrics", metrics, methods=["GET"], tags=["health"], summary="Prometheus 指标",
                       response_class=Response)
     app.add_middleware(telemetry.RequestMetrics)
+    app.add_middleware(RequestIds)  # outermost of the two: the metrics' own lines carry the id
     app.add_middleware(Admission, limit=settings.max_concurrent_requests,
                        queue=settings.max_queued_requests, timeout=settings.queue_timeout_seconds)
     return app
