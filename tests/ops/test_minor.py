@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from tests.hotline.conftest import Api
 
 
@@ -57,3 +59,22 @@ def test_per_kind_mapping_refuses_unknown_fields() -> None:
 
     with pytest.raises(ValidationError, match="not fields of a ticket_transfer"):
         MessageMapping(by_kind={"ticket_transfer": {"alarm_number": "接警单号"}})
+
+
+def test_schemas_export_each_peers_wire_shape(tmp_path: Path) -> None:
+    import json
+    import subprocess
+    import sys
+
+    peers = tmp_path / "peers.toml"
+    peers.write_text('[peers.110]\nname = "110"\nbase_url = "http://x"\n'
+                     '[peers.110.message_mapping.fields]\nalarm_number = "接警单号"\n'
+                     '[peers.110.message_mapping.by_kind.police_order]\ncontent = "报警内容"\n', "utf-8")
+    out = tmp_path / "out"
+    r = subprocess.run([sys.executable, "-m", "integrations", "schemas", "--out", str(out),
+                        "--peers", str(peers)], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    order = json.loads((out / "110" / "police_order.v1.schema.json").read_text("utf-8"))
+    transfer = json.loads((out / "110" / "ticket_transfer.v1.schema.json").read_text("utf-8"))
+    assert "报警内容" in order["properties"] and "接警单号" in order["properties"]
+    assert "content" in transfer["properties"] and "报警内容" not in transfer["properties"]
