@@ -93,10 +93,9 @@ def create_app() -> FastAPI:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=str(WEB / "static")), name="static")
     app.add_api_route("/healthz", health, methods=["GET"], tags=["health"], summary="健康检查")
-    app.add_api_route("/readyz", ready, methods=["GET"], tags=["health"], summary="就绪检查",
-                      response_class=Response)
-    app.add_api_route("/metrics", metrics, methods=["GET"], tags=["health"], summary="Prometheus 指标",
-                      response_class=Response)
+    # Probes for the platform, not API for people: documented in docs/OPERATIONS.md.
+    app.add_api_route("/readyz", ready, methods=["GET"], include_in_schema=False)
+    app.add_api_route("/metrics", metrics, methods=["GET"], include_in_schema=False)
     app.add_middleware(telemetry.RequestMetrics)
     app.add_middleware(RequestIds)  # outermost of the two: the metrics' own lines carry the id
     app.add_middleware(Admission, limit=settings.max_concurrent_requests,
