@@ -25,7 +25,7 @@ run: $(STAMP)
 	$(BIN)/hotline db upgrade
 	$(BIN)/hotline seed-demo --if-empty
 	$(BIN)/hotline classifier ensure-demo
-	$(BIN)/hotline serve
+	BIN=$(BIN) bash scripts/run-demo.sh  # serve + its own 110 simulator on a free port
 
 ## services: make sure PostgreSQL and Redis are up (start them when they are down)
 services:

@@ -19,6 +19,7 @@ from fastapi.staticfiles import StaticFiles
 
 from hotline import __version__, probes, telemetry, wiring
 from hotline.callers import api as callers_api
+from hotline.core import logs
 from hotline.core.settings import get_settings
 from hotline.intake import api as intake_api
 from hotline.kb import api as kb_api
@@ -36,6 +37,7 @@ from hotline.web.admission import Admission
 from hotline.web.bodylimit import BodyLimit
 from hotline.web.controlchars import RefuseControlChars
 from hotline.web.render import WEB
+from hotline.web.request_ids import RequestIds
 from hotline.web.security import SecurityHeaders, TrustedProxies
 from hotline.workers.embedded import EmbeddedScheduler, enabled
 
@@ -68,6 +70,7 @@ def metrics() -> Response:
 def create_app() -> FastAPI:
     settings = get_settings()
     settings.check_safe()
+    logs.configure(settings.log_level)
     wiring.install()
 
     @asynccontextmanager
@@ -98,14 +101,14 @@ def create_app() -> FastAPI:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=str(WEB / "static")), name="static")
     app.add_api_route("/healthz", health, methods=["GET"], tags=["health"], summary="健康检查")
-    app.add_api_route("/readyz", ready, methods=["GET"], tags=["health"], summary="就绪检查",
-                      response_class=Response)
-    app.add_api_route("/metrics", metrics, methods=["GET"], tags=["health"], summary="Prometheus 指标",
-                      response_class=Response)
+    # Probes for the platform, not API for people: documented in docs/OPERATIONS.md.
+    app.add_api_route("/readyz", ready, methods=["GET"], include_in_schema=False)
+    app.add_api_route("/metrics", metrics, methods=["GET"], include_in_schema=False)
     app.add_middleware(RefuseControlChars)  # innermost: reads a body only once admitted
     app.add_middleware(Admission, limit=settings.max_concurrent_requests,
                        queue=settings.max_queued_requests, timeout=settings.queue_timeout_seconds)
     app.add_middleware(telemetry.RequestMetrics)  # outside admission: shed requests are counted
+    app.add_middleware(RequestIds)  # outside the metrics: their own lines carry the id
     # An oversized body is refused before it is read, queued or authenticated (the headers
     # and the client address below still wrap that refusal).
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)

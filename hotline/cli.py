@@ -61,9 +61,12 @@ def serve(
     h, p = host or settings.host, port or settings.port
     typer.echo(f"12345 热线工单系统：http://{h}:{p}  （健康检查 /healthz"
                 + ("，API 文档 /docs" if settings.api_docs_enabled else "") + "）")
+    from hotline.core import logs  # lazy: fast CLI start
+
+    logs.configure(settings.log_level)  # uvicorn's own lines through our format (log_config=None)
     uvicorn.run("hotline.app:create_app", factory=True, host=h, port=p, reload=reload,
                 workers=None if reload else (workers or settings.web_workers),
-                log_level=settings.log_level,
+                log_level=settings.log_level, log_config=None,
                 # X-Forwarded-* are read by hotline.web.security from HOTLINE_TRUSTED_PROXIES only.
                 proxy_headers=False)
 
@@ -120,8 +123,13 @@ def worker(burst: Annotated[bool, typer.Option(help="处理完队列即退出")]
         conn = redis_connection()
     except NoRedisError as exc:
         _fail(str(exc))
+    from hotline.core import logs  # lazy: fast CLI start
+
+    logs.configure()
     wiring.install()  # a job's commit (reconcile's resend) kicks the relay too
-    Worker([queue(conn)], connection=conn).work(with_scheduler=True, burst=burst)
+    # RQ at WARNING: no "Job OK" lines; each job logs its outcome (hotline.jobs).
+    Worker([queue(conn)], connection=conn).work(with_scheduler=True, burst=burst,
+                                                 logging_level="WARNING")
 
 
 @app.command()
@@ -135,6 +143,9 @@ def cron() -> None:
         conn = redis_connection()
     except NoRedisError as exc:
         _fail(str(exc))
+    from hotline.core import logs  # lazy: fast CLI start
+
+    logs.configure()
     build_scheduler(conn).start()
 
 

@@ -66,6 +66,8 @@ class RequestMetrics:
             route = scope.get("route")
             template = getattr(route, "path", None) or ("/static" if scope["path"].startswith("/static/")
                                                         else "(unmatched)")
+            if scope["path"].startswith("/api/v1/") and not template.startswith("/api/v1"):
+                template = "/api/v1" + template  # the route as its router declared it
             REQUESTS.labels(scope["method"], template, str(status)).inc()
             LATENCY.labels(scope["method"], template).observe(time.perf_counter() - start)
 

@@ -67,6 +67,25 @@ class MessageMapping(BaseModel):
 
     kinds: dict[str, str] = Field(default_factory=dict, description="our kind → the peer's")
     fields: dict[str, str] = Field(default_factory=dict, description="our field name → the peer's")
+    by_kind: dict[str, dict[str, str]] = Field(
+        default_factory=dict,
+        description="our kind → {our payload field → the peer's}: names that hold for one message "
+                    "kind only (110 says 报警内容 in a 警单, not in a 12345 工单); over ``fields``")
+
+    @field_validator("by_kind")
+    @classmethod
+    def _known_kind_fields(cls, v: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+        for kind, names in v.items():
+            if kind not in {k.value for k in MessageKind}:
+                raise ValueError(f"by_kind: unknown message kind {kind!r}")
+            model = PAYLOAD_MODELS[MessageKind(kind)]
+            unknown = sorted(set(names) - set(model.model_fields))
+            if unknown:
+                raise ValueError(f"by_kind.{kind}: {unknown} are not fields of a {kind} payload")
+            values = list(names.values())
+            if len(set(values)) != len(values):
+                raise ValueError(f"by_kind.{kind}: several of ours map to one name")
+        return v
 
     @field_validator("kinds")
     @classmethod
@@ -102,6 +121,10 @@ class MessageMapping(BaseModel):
 
     def encode(self, document: dict[str, Any]) -> dict[str, Any]:
         """Our JSON document (``Envelope.model_dump(mode="json")``) → the peer's wire form."""
+        per_kind = self.by_kind.get(str(document.get("kind")), {})
+        if per_kind and isinstance(document.get("payload"), dict):
+            document = {**document, "payload": {per_kind.get(k, k): v
+                                                for k, v in document["payload"].items()}}
         out = _rename_keys(document, self.fields)
         kind_key = self.fields.get("kind", "kind")
         if kind_key in out:
@@ -118,7 +141,12 @@ class MessageMapping(BaseModel):
             back = {v: k for k, v in self.kinds.items()}
             document = {**document, kind_key: back.get(kind, kind)}
         foreign = {k: v for k, v in self.fields.items() if k not in self.fields.values()}
-        return _rename_keys(document, {v: k for k, v in self.fields.items()}, foreign)
+        out = _rename_keys(document, {v: k for k, v in self.fields.items()}, foreign)
+        per_kind = self.by_kind.get(str(out.get("kind")), {})
+        if per_kind and isinstance(out.get("payload"), dict):
+            back = {v: k for k, v in per_kind.items()}
+            out = {**out, "payload": {back.get(k, k): v for k, v in out["payload"].items()}}
+        return out
 
     def dump(self, envelope: Envelope) -> bytes:
         """The exact bytes to sign and send: the envelope in the peer's names, compact UTF-8 JSON."""

@@ -33,11 +33,35 @@ def json_schemas() -> dict[str, dict[str, Any]]:
     return out
 
 
-def write_schemas(out_dir: Path) -> list[Path]:
-    """Write one ``<name>.v<version>.schema.json`` per schema; return the paths written."""
+def _renamed(schema: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
+    out = dict(schema)
+    if isinstance(out.get("properties"), dict):
+        out["properties"] = {names.get(k, k): v for k, v in out["properties"].items()}
+    if isinstance(out.get("required"), list):
+        out["required"] = [names.get(k, k) for k in out["required"]]
+    return out
+
+
+def wire_schemas(mapping: Any) -> dict[str, dict[str, Any]]:
+    """The schemas as one peer sees them on the wire: its field names (per message kind over the
+    general ones) and its kind names — what a peer's developers validate against."""
+    out = {}
+    for name, schema in json_schemas().items():
+        per_kind = mapping.by_kind.get(name, {})
+        names = {**mapping.fields, **per_kind}
+        wire = _renamed(schema, names)
+        if name in mapping.kinds:
+            wire["title"] = f"{schema.get('title', name)} ({mapping.kinds[name]})"
+        out[mapping.kinds.get(name, name)] = wire
+    return out
+
+
+def write_schemas(out_dir: Path, mapping: Any | None = None) -> list[Path]:
+    """Write one ``<name>.v<version>.schema.json`` per schema; return the paths written. With a
+    peer's ``MessageMapping``, the names are that peer's (``wire_schemas``)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, schema in json_schemas().items():
+    for name, schema in (wire_schemas(mapping) if mapping is not None else json_schemas()).items():
         path = out_dir / f"{name}.v{SCHEMA_VERSION}.schema.json"
         path.write_text(json.dumps(schema, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         written.append(path)

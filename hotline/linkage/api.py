@@ -17,6 +17,7 @@ from hotline.units.deps import require_roles
 from hotline.units.models import Role
 from hotline.web.deps import BodyDep, SessionDep
 from hotline.web.problems import problem
+from hotline.web.query import KnownQuery
 
 router = APIRouter(prefix="/integrations", tags=["integrations"])
 Supervisors = require_roles(Role.supervisor, Role.admin)
@@ -37,7 +38,7 @@ def inbound(peer: PeerCode, request: Request, session: SessionDep, body: BodyDep
                     headers=headers)
 
 
-@router.get("/links", dependencies=[Supervisors], summary="联动事项：双方状态一览")
+@router.get("/links", dependencies=[Supervisors, KnownQuery], summary="联动事项：双方状态一览")
 def links(session: SessionDep, mismatched: bool = False) -> dict[str, Any]:
     bad = {(m["ticket"], m["peer"], m["direction"]): m["problem"] for m in mismatches(session)}
     rows = session.exec(select(LinkedMatter, Ticket.number, Ticket.status)

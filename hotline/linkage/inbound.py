@@ -119,6 +119,13 @@ def _create_from_transfer(session: Session, peer_code: str, envelope: integratio
         channel=peer_code, caller_phone=phone, request_type=getattr(p, "request_type", None) or "求助",
         content=content, caller_name=p.caller_name, address=p.address,
         category=category if category and "/" in category else None), now=now)
+    # Every field the peer sent (call time, 警情类别, level, jurisdiction, coordinates …) stays on
+    # the ticket's record, whatever our ticket columns hold.
+    history.note(session, ticket, EventKind.peer_record, actor=None, now=now,
+                 reason=f"{peer_code} 转来（{envelope.kind}）",
+                 payload={"peer": peer_code, "kind": str(envelope.kind),
+                          "message_id": str(envelope.message_id),
+                          "record": p.model_dump(mode="json", exclude_none=True)})
     link = LinkedMatter(ticket_id=ticket.id, peer=peer_code, direction=Direction.in_,
                         our_ref=ticket.number, peer_ref=envelope.correlation_id,
                         status=MatterStatus.accepted, sent_at=now, acked_at=now, updated_at=now,
@@ -190,7 +197,9 @@ def _apply_feedback(session: Session, peer_code: str, envelope: integrations.Env
     history.note(session, ticket, EventKind.peer_feedback, actor=None, now=now,
                  reason=getattr(p, "note", None) or getattr(p, "reason", None),
                  payload={"peer": peer_code, "kind": str(envelope.kind), "seq": p.seq,
-                          "link_status": str(link.status)})
+                          "link_status": str(link.status),
+                          # every field the peer sent (unit, officer, result, reason …), kept
+                          "record": p.model_dump(mode="json", exclude_none=True)})
     if link.status == MatterStatus.rejected and before != MatterStatus.rejected:
         link.rejected_reason = getattr(p, "reason", None)
         if ticket.status == Status.emergency:

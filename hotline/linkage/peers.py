@@ -6,7 +6,6 @@ from functools import lru_cache
 from pathlib import Path
 
 import integrations
-from hotline.core.settings import get_settings
 
 OUR_CODE = "12345"
 EXAMPLE_PEERS = Path(integrations.__file__).resolve().parent / "peers.example.toml"
@@ -14,11 +13,14 @@ EXAMPLE_PEERS = Path(integrations.__file__).resolve().parent / "peers.example.to
 
 @lru_cache
 def peers() -> dict[str, integrations.PeerConfig]:
-    """Peers from HOTLINE_PEERS_FILE / HOTLINE_PEER__… ; the example file in demo mode."""
-    found = integrations.load_peers_from_env()
-    if not found and get_settings().demo_mode:
-        found = integrations.load_peers(EXAMPLE_PEERS)
-    return found
+    """Peers from HOTLINE_PEERS_FILE / HOTLINE_PEER__… only — demo mode included.
+
+    The demo used to fall back to the example file, whose peers listen on fixed local ports
+    (127.0.0.1:9110 …): any process there received citizen data from every demo instance on the
+    machine. ``make run`` now starts its own simulator on a free port and configures 110 for it
+    (scripts/run-demo.sh); without that, a demo has no peer.
+    """
+    return integrations.load_peers_from_env()
 
 
 def reload() -> None:

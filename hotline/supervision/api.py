@@ -22,6 +22,7 @@ from hotline.units.deps import ActorDep, require_roles
 from hotline.units.models import Role
 from hotline.units.tree import subtree_unit_ids
 from hotline.web.deps import SessionDep
+from hotline.web.query import KnownQuery
 from hotline.web.security import REPORT_CSP
 
 router = APIRouter(prefix="/supervision", tags=["supervision"])
@@ -54,7 +55,7 @@ def _filter(unit_id: int | None, category: str | None, request_type: str | None,
 FilterArgs = dict[str, Any]
 
 
-@router.get("/board", response_model=BoardOut, dependencies=[Watchers],
+@router.get("/board", response_model=BoardOut, dependencies=[Watchers, KnownQuery],
             summary="督办看板：临期与超期工单（按紧急程度排序）及各单位计数")
 def get_board(
     session: SessionDep, actor: ActorDep,

@@ -201,8 +201,8 @@ def recipients(stage: str, unit_id: int | None, units: dict[int, Unit],
     out: list[tuple[int, str]] = []
     if unit_id is not None:
         if stage in (Stage.reminder, Stage.supervision):
-            out.append((unit_id, ""))
-        if stage in (Stage.supervision, Stage.escalation, Stage.rework):
+            out.append((unit_id, ""))  # everyone in the unit, its managers included (once)
+        else:
             out.append((unit_id, Role.unit_manager.value))
     if stage in (Stage.escalation, Stage.rework):
         upper = next_level(unit_id, units, hotline_id)

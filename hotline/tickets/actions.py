@@ -52,6 +52,7 @@ class EventKind(StrEnum):
     merge_in = "merge_in"  # a duplicate was merged into this ticket
     peer_ack = "peer_ack"  # the peer platform acknowledged our hand-over
     peer_feedback = "peer_feedback"  # the peer reported progress on it
+    peer_record = "peer_record"  # every field of the matter as the peer sent it
     auto_reminder = "auto_reminder"  # 催办 by the SLA scan
     auto_supervision = "auto_supervision"  # 督办 by the SLA scan
     auto_escalation = "auto_escalation"  # 升级督办 by the SLA scan
@@ -66,6 +67,7 @@ EVENT_LABELS: dict[str, str] = {
     EventKind.merge_in: "合并来电",
     EventKind.peer_ack: "对方平台已接收",
     EventKind.peer_feedback: "对方平台反馈",
+    EventKind.peer_record: "对方平台原始记录",
     EventKind.auto_reminder: "系统催办",
     EventKind.auto_supervision: "系统督办",
     EventKind.auto_escalation: "升级督办",

@@ -37,6 +37,7 @@ from hotline.tickets.workflow import allowed_actions
 from hotline.units.deps import ActorDep, require_roles
 from hotline.units.models import Role
 from hotline.web.deps import SessionDep
+from hotline.web.query import KnownQuery
 from hotline.web.ratelimit import limiter
 
 router = APIRouter(prefix="/tickets", tags=["tickets"])
@@ -55,7 +56,8 @@ def register(session: SessionDep, actor: ActorDep, data: TicketCreate,
     return ticket_summary(session, actor, ticket)
 
 
-@router.get("", response_model=TicketPage, summary="工单列表（按角色与单位范围）")
+@router.get("", response_model=TicketPage, summary="工单列表（按角色与单位范围）",
+            dependencies=[KnownQuery])
 def search(
     session: SessionDep, actor: ActorDep,
     status_: Annotated[list[Status] | None, Query(alias="status")] = None,

@@ -70,6 +70,15 @@ def test_rejected_handover_is_announced_and_queued(api: Api, engine: Engine, bri
     assert number in note.title and "退回原因" in note.body
     page = board_text(api)
     assert "待人工派单" in page and number in page
+    events = api.get("supervisor", number)["events"]
+    rejected = [e for e in events if e["action"] == "peer_feedback"
+                and (e["payload"] or {}).get("kind") == "rejected"]
+    assert rejected and rejected[0]["payload"]["record"]["reason"]  # 110's own words, kept
+    for name, value in _login(api, "supervisor").items():
+        api.client.cookies.set(name, value)
+    page = api.client.get(f"/t/{number}").text
+    api.client.cookies.clear()
+    assert "peer-record" in page and rejected[0]["payload"]["record"]["reason"] in page
 
 
 def test_unroutable_inbound_is_announced_and_routed_one_gets_a_category(
@@ -91,4 +100,9 @@ def test_unroutable_inbound_is_announced_and_routed_one_gets_a_category(
     for t in dispatched:  # routed automatically: the classifier's category came along
         assert t.category, t.number
     assert stuck or dispatched
+    for t in tickets.values():  # every field 110 sent is on the ticket's record
+        events = api.get("supervisor", t.number)["events"]
+        record = next(e for e in events if e["action"] == "peer_record")["payload"]["record"]
+        assert record["content"] == t.content.split("（来电号码")[0] and record["caller_phone"]
+        assert len(record) >= 5, record
     assert get_settings()  # settings still load after the bridge

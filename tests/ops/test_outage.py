@@ -74,13 +74,21 @@ def test_outage_alert_recovery_and_resend(api: Api, engine: Engine, bridge: Brid
 
     bridge.start_sim(step_delay_ms=5000)
     t1 = t0 + timedelta(minutes=15)
+    with Session(engine) as s:  # back-off grown to ten minutes (jitter makes the loop's vary)
+        for row in s.exec(select(OutboxMessage)):
+            row.next_attempt_at = t1 + timedelta(minutes=10)
+            s.add(row)
+        s.commit()
     with Session(engine) as s:  # the minute's reconciliation probes 110
         assert reconcile(s, t1)["probed"] == 1
         s.commit()
-    delivered = 0
-    for _ in range(3):
-        delivered += run_relay(engine, t1)[0]
-    assert delivered == 3  # the probe, then everything stuck, at once
+    with Session(engine) as s:
+        oldest = min(r.next_attempt_at for r in s.exec(select(OutboxMessage)) if r.next_attempt_at)
+        assert oldest <= t1 + timedelta(seconds=30)  # however far the back-off had grown
+    delivered = run_relay(engine, t1 + timedelta(seconds=30))[0]
+    for _ in range(3):  # the recovery made everything stuck due at once
+        delivered += run_relay(engine, t1 + timedelta(seconds=90))[0]
+    assert delivered == 3
     after = titles(engine)
     assert len(after) == 2 and "已恢复" in after[1]
     alarms = bridge.sim("GET", "/alarms")
