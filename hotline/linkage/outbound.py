@@ -47,6 +47,18 @@ _WIRE_CHANNELS: dict[str, WireChannel] = {
     "national": "national"}
 
 
+def _link_out(session: Session, ticket: Ticket, service: str) -> LinkedMatter | None:
+    return session.exec(select(LinkedMatter).where(LinkedMatter.ticket_id == ticket.id)
+                        .where(LinkedMatter.peer == service)
+                        .where(LinkedMatter.direction == Direction.out)).first()
+
+
+def with_peer(session: Session, ticket: Ticket, service: str) -> bool:
+    """Is a matter of this ticket already open at that peer (sent, not closed or sent back)?"""
+    link = _link_out(session, ticket, service)
+    return link is not None and link.status not in (MatterStatus.closed, MatterStatus.rejected)
+
+
 def hand_over(session: Session, ticket: Ticket, service: str, reason: str, now: datetime) -> bool:
     """Queue the transfer of an emergency / police matter to its peer (CQ §10, SH 二(一)2)."""
     peer = peers().get(service)
@@ -61,9 +73,7 @@ def hand_over(session: Session, ticket: Ticket, service: str, reason: str, now: 
         transfer_reason=reason[:200] or "涉及人身财产安全的紧急事项", urgency="very_urgent")
     envelope = integrations.Envelope.new("ticket_transfer", sender=OUR_CODE,
                                          correlation_id=ticket.number, payload=payload, sent_at=now)
-    link = session.exec(select(LinkedMatter).where(LinkedMatter.ticket_id == ticket.id)
-                        .where(LinkedMatter.peer == service)
-                        .where(LinkedMatter.direction == Direction.out)).first()
+    link = _link_out(session, ticket, service)
     if link is not None and link.status not in (MatterStatus.closed, MatterStatus.rejected):
         raise Conflict(f"工单 {ticket.number} 已移交 {service}，对方尚在处置，无需重复移交",
                        title="已移交对方平台")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hotline.linkage.outbound import hand_over, report_progress
+from hotline.linkage.outbound import hand_over, report_progress, with_peer
 from hotline.notifications.notify import notify_supervisors
 from hotline.tickets.actions import Action
 from hotline.tickets.models import is_peer_channel
@@ -11,7 +11,11 @@ from hotline.tickets.signals import ActionDone, action_done
 
 
 def on_action(done: ActionDone) -> None:
-    if isinstance(done.payload, EmergencyHandover | BringInPeer):
+    if isinstance(done.payload, BringInPeer) and with_peer(done.session, done.ticket,
+                                                           done.payload.service):
+        # The unit asks again while the peer is still on it: recorded, nothing sent twice.
+        done.note(queued_to_peer=False, already_with_peer=True)
+    elif isinstance(done.payload, EmergencyHandover | BringInPeer):
         # SH 二(一)2: the matter goes to the peer platform through the outbox, in this transaction.
         sent = hand_over(done.session, done.ticket, done.payload.service, done.payload.reason,
                          done.now)

@@ -73,8 +73,12 @@ def test_sh_2_1_4_handling_unit_brings_in_110(api: Api, city: City, example_peer
     assert [(i["peer"], i["direction"]) for i in links["items"] if i["ticket"] == n] == [("110", "out")]
     inbox = api.client.get("/api/v1/inbox", headers=api.headers("supervisor")).json()["items"]
     assert any(i["kind"] == "emergency" and n in i["title"] for i in inbox)
-    # Brought in once; asking again while 110 is on it is a conflict, not a second matter.
-    api.act("donghua", n, "bring_in_peer", expect=409, service="110", reason="再次联动")
+    # Brought in once; asking again while 110 is on it is recorded, but no second matter is sent.
+    again = api.act("donghua", n, "bring_in_peer", service="110", reason="再次联动")
+    act = [e for e in again["events"] if e["action"] == "bring_in_peer"][-1]
+    assert act["payload"]["already_with_peer"] is True and act["payload"]["queued_to_peer"] is False
+    links = api.client.get("/api/v1/integrations/links", headers=api.headers("supervisor")).json()
+    assert len([i for i in links["items"] if i["ticket"] == n and i["peer"] == "110"]) == 1
     # 119 can be brought in beside it, and the unit still replies to the caller itself.
     api.act("donghua", n, "bring_in_peer", service="119", reason="现场有人点燃杂物")
     api.act("donghua", n, "reply", content="已联合民警调解，双方达成协议")
