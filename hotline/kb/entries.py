@@ -86,8 +86,11 @@ def record(session: Session, entry: KbEntry, action: str, actor: Actor | None, n
 
 def _clean_dates(valid_from: datetime | None, valid_until: datetime | None,
                  now: datetime) -> tuple[datetime | None, datetime | None]:
-    vf = as_utc(valid_from) if valid_from else None
-    vu = as_utc(valid_until) if valid_until else None
+    try:
+        vf = as_utc(valid_from) if valid_from else None
+        vu = as_utc(valid_until) if valid_until else None
+    except OverflowError as exc:
+        raise Invalid("有效期超出可表示的日期范围", title="有效期不正确") from exc
     if vf and vu and vu <= vf:
         raise Invalid("有效期截止时间必须晚于生效时间", title="有效期不正确")
     if vu and vu <= now:
@@ -149,7 +152,7 @@ def edit(session: Session, actor: Actor, entry: KbEntry, patch: EntryPatch,
     if not changes:
         raise Invalid("没有要修改的内容")
     for name, value in changes.items():
-        if name in ("title", "answer") and not value:
+        if name in ("title", "answer", "public", "questions") and value in (None, ""):
             raise Invalid(f"{name} 不能为空")
         setattr(entry, name, value)
     entry.valid_from, entry.valid_until = _clean_dates(entry.valid_from, entry.valid_until, now)

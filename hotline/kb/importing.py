@@ -33,19 +33,26 @@ def _date(value: str, line: int) -> datetime | None:
         return None
     try:
         parsed = datetime.fromisoformat(value.replace("/", "-"))
-    except ValueError as exc:
+        if parsed.tzinfo is None:
+            if len(value) <= 10:  # a date: valid through that day, local time
+                parsed = datetime.combine(parsed.date(), time.max)
+            parsed = parsed.replace(tzinfo=SHANGHAI)
+        return as_utc(parsed)
+    except (ValueError, OverflowError) as exc:
         raise Invalid(f"第 {line} 行 valid_until “{value}” 不是日期（如 2027-06-30）") from exc
-    if parsed.tzinfo is None:
-        if len(value) <= 10:  # a date: valid through that day, local time
-            parsed = datetime.combine(parsed.date(), time.max)
-        parsed = parsed.replace(tzinfo=SHANGHAI)
-    return as_utc(parsed)
 
 
 def import_csv(session: Session, content: str, actor: Actor | None, now: datetime) -> list[KbEntry]:
     """Validate every row first (422 naming the line), then insert and publish them all in the
     caller's transaction."""
-    reader = csv.DictReader(io.StringIO(content.lstrip("\ufeff")))
+    try:
+        return _import(session, content, actor, now)
+    except csv.Error as exc:
+        raise Invalid(f"CSV 格式错误：{exc}") from exc
+
+
+def _import(session: Session, content: str, actor: Actor | None, now: datetime) -> list[KbEntry]:
+    reader = csv.DictReader(io.StringIO(content.lstrip("\ufeff").replace("\x00", "")))
     header = [h.strip() for h in reader.fieldnames or []]
     missing = [c for c in REQUIRED if c not in header]
     if missing:
@@ -66,8 +73,9 @@ def import_csv(session: Session, content: str, actor: Actor | None, now: datetim
         valid_until = _date(row.get("valid_until", ""), line)
         if valid_until is not None and valid_until <= now:
             raise Invalid(f"第 {line} 行有效期已过，不能作为已发布条目导入")
-        if len(row["title"]) > 200:
-            raise Invalid(f"第 {line} 行标题超过 200 字")
+        for name, longest in (("title", 200), ("category", 200), ("basis", 500)):
+            if len(row.get(name, "")) > longest:
+                raise Invalid(f"第 {line} 行 {name} 超过 {longest} 字")
         questions = [q.strip() for q in row.get("questions", "").split("|") if q.strip()]
         entries.append(KbEntry(
             title=row["title"], questions=questions, answer=row["answer"],

@@ -5,6 +5,7 @@ stale flagging and the units' upkeep score (CQ §12(一), §17–19, §24)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,6 +21,7 @@ from hotline.core.times import utcnow
 from hotline.kb.models import KbEntry
 from hotline.notifications.models import Notification
 from hotline.supervision.metrics import unit_metrics
+from hotline.tickets.models import Ticket
 from hotline.workers.jobs import kb_upkeep
 from sla import SHANGHAI
 from tests.hotline.conftest import Api, City
@@ -228,3 +230,39 @@ def test_stale_entries_are_flagged_to_owner_and_hotline_and_score_the_unit(
         assert kb_upkeep()["expired"] == 1
         with Session(get_engine()) as s:
             assert str(s.get(KbEntry, ids[1]).status) == "expired"  # type: ignore[union-attr]
+
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def test_console_shows_knowledge_hits_and_answers_with_one_click(client: TestClient, headers: H,
+                                                                 city: City) -> None:
+    """Live hits beside the routing suggestion as the agent types; one click answers directly
+    with the entry (its text, cited), and the use is counted."""
+    ids = _import(client, headers)["ids"]
+    token = CSRF.search(client.get("/login").text).group(1)  # type: ignore[union-attr]
+    r = client.post("/login", data={"username": "agent", "password": "demo", "csrf_token": token},
+                    follow_redirects=False)
+    assert r.status_code == 303, r.text
+    r = client.get("/console/assist", params={"caller_phone": "13812345678",
+                                              "content": "社保卡丢了怎么补办", "request_type": "咨询"})
+    assert r.status_code == 200 and 'id="kb-hits"' in r.text and 'id="suggestion"' in r.text
+    first = re.search(r'name="decision" value="kb:(\d+)"', r.text)
+    assert first and int(first.group(1)) == ids[0], r.text
+    answer = re.search(rf'name="kb_answer_{ids[0]}" value="([^"]+)"', r.text)
+    assert answer
+    token = CSRF.search(client.get("/console").text).group(1)  # type: ignore[union-attr]
+    form = {"csrf_token": token, "caller_phone": "13812345678", "request_type": "咨询",
+            "content": "社保卡丢了怎么补办", "decision": f"kb:{ids[0]}",
+            f"kb_answer_{ids[0]}": answer.group(1)}
+    r = client.post("/console", data=form, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    number = r.headers["location"].split("created=")[1]
+    with Session(get_engine()) as s:
+        ticket = s.exec(select(Ticket).where(Ticket.number == number)).one()
+        assert str(ticket.status) == "answered"
+        assert (ticket.reply_content or "").startswith("社会保障卡遗失")
+        assert s.get(KbEntry, ids[0]).use_count == 1  # type: ignore[union-attr]
+    r = client.post("/console", data={**form, "decision": "kb:999999", "answer": "按知识库答复"},
+                    follow_redirects=False)
+    assert r.status_code == 422 and "知识条目" in r.text
