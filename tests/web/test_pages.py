@@ -323,3 +323,12 @@ def test_search_by_caller_phone_and_name_is_logged(server: Server) -> None:
         engine.dispose()
     assist = agent.get("/console/assist", params={"caller_phone": "13700001111", "content": ""}).text
     assert 'href="/search?phone=13700001111"' in assist
+
+
+def test_home_page_leads_to_sign_in_and_the_public_pages(server: Server) -> None:
+    """Issue 17, point 2: "/" was a developer page without a way in."""
+    import httpx
+
+    home = httpx.get(server.url + "/", timeout=10).text
+    for href in ('href="/login"', 'href="/progress"', 'href="/kb"'):
+        assert href in home
