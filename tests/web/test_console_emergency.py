@@ -42,6 +42,8 @@ def test_fire_call_alt_s_hands_over_to_119(server: Server, browser: object) -> N
     page.fill("input[name=password]", "demo")
     page.press("input[name=password]", "Enter")
     page.wait_for_url("**/console*")
+    # an ordinary call shows no override field: it appears only with the emergency verdict
+    expect(page.locator("#override")).to_be_hidden()
     page.fill("#caller_phone", "13900007777")
     page.select_option("#request_type", "求助")
     page.fill("#content", FIRE)
@@ -52,6 +54,7 @@ def test_fire_call_alt_s_hands_over_to_119(server: Server, browser: object) -> N
     expect(page.locator("#urgency")).to_have_value("very_urgent")
     expect(page.locator("#lead_unit_id")).to_have_value("")
     expect(page.locator("#primary-hint")).to_have_text("Alt+S 移交 119")
+    expect(page.locator("#override")).to_be_visible()
     for role in page.locator("#assist select[name^=role_]").all():
         assert role.input_value() == "", "no unit may be pre-chosen for an emergency"
     # 派发 anyway without a reason: nothing is submitted
