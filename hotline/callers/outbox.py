@@ -16,12 +16,13 @@ from datetime import datetime, timedelta
 
 import httpx
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 import integrations
 from hotline.callers.messaging import OCCASION_LABELS, Undelivered, first_try, message_undelivered
 from hotline.callers.models import CallerMessage, MessageState
 from hotline.core.errors import Conflict
+from hotline.core.leases import lease_due
 from hotline.core.settings import Settings, get_settings
 from hotline.core.times import utcnow
 from hotline.tickets import history
@@ -62,19 +63,9 @@ def send_due(session: Session, now: datetime | None = None, *, client: httpx.Cli
     if gw is None:
         session.commit()
         return out
-    stmt = (select(CallerMessage.id).where(CallerMessage.state == MessageState.pending)
-            .where(col(CallerMessage.next_attempt_at) <= now)
-            .order_by(col(CallerMessage.id)).limit(limit))
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=True)
-    ids = list(session.exec(stmt))
+    ids = lease_due(session, CallerMessage, MessageState.pending, now, limit, LEASE)
     if not ids:
-        session.commit()
         return out
-    for row in session.exec(select(CallerMessage).where(col(CallerMessage.id).in_(ids))):
-        row.next_attempt_at = now + LEASE
-        session.add(row)
-    session.commit()
     own = client is None
     client = client or httpx.Client()
     try:

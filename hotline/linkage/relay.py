@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import httpx
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 import integrations
+from hotline.core.leases import lease_due
 from hotline.core.times import utcnow
 from hotline.linkage import outages
 from hotline.linkage.models import Direction, LinkedMatter, MatterStatus, OutboxMessage, OutboxState
@@ -45,19 +46,9 @@ def relay(session: Session, now: datetime | None = None, *, client: httpx.Client
     """
     now = now or utcnow()
     out = RelayResult()
-    stmt = (select(OutboxMessage.id).where(OutboxMessage.state == OutboxState.pending)
-            .where(col(OutboxMessage.next_attempt_at) <= now)
-            .order_by(col(OutboxMessage.id)).limit(limit))
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=True)
-    ids = list(session.exec(stmt))
+    ids = lease_due(session, OutboxMessage, OutboxState.pending, now, limit, LEASE)
     if not ids:
-        session.commit()
         return out
-    for row in session.exec(select(OutboxMessage).where(col(OutboxMessage.id).in_(ids))):
-        row.next_attempt_at = now + LEASE
-        session.add(row)
-    session.commit()
     pause = float(os.environ.get("HOTLINE_FAULT_RELAY_PAUSE", "0") or 0)  # tests: kill mid-send
     own = client is None
     client = client or httpx.Client()
