@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import col, select
 
 from hotline.core.errors import NotFound
+from hotline.core.ids import DbIdPath
 from hotline.core.settings import get_settings
 from hotline.core.times import utcnow
 from hotline.kb import entries as kb
@@ -85,7 +86,7 @@ def list_entries(session: SessionDep, actor: ActorDep,
                  status: KbStatus | None = None, stale: bool | None = None,
                  unit: Annotated[str | None, Query(max_length=32)] = None,
                  limit: Annotated[int, Query(ge=1, le=500)] = 100,
-                 offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
+                 offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> dict[str, Any]:
     stmt = select(KbEntry)
     ids = _unit_ids(session, unit)
     if not actor.hotline_side:
@@ -108,7 +109,7 @@ def create_entry(session: SessionDep, actor: ActorDep, data: kb.EntryIn) -> dict
 
 
 @router.get("/kb/entries/{entry_id}", summary="知识条目详情与版本/审核历史")
-def get_entry(session: SessionDep, actor: ActorDep, entry_id: int) -> dict[str, Any]:
+def get_entry(session: SessionDep, actor: ActorDep, entry_id: DbIdPath) -> dict[str, Any]:
     entry = _visible(session, actor, kb.get_entry(session, entry_id))
     events = [{"seq": e.seq, "action": e.action, "actor_id": e.actor_id, "at": e.at,
                "from_status": e.from_status, "to_status": e.to_status, "version": e.version,
@@ -117,7 +118,8 @@ def get_entry(session: SessionDep, actor: ActorDep, entry_id: int) -> dict[str, 
 
 
 @router.patch("/kb/entries/{entry_id}", summary="修改知识条目（修改后回到草稿，需重新审核）")
-def edit_entry(session: SessionDep, actor: ActorDep, entry_id: int, patch: kb.EntryPatch) -> dict[str, Any]:
+def edit_entry(session: SessionDep, actor: ActorDep, entry_id: DbIdPath,
+               patch: kb.EntryPatch) -> dict[str, Any]:
     entry = _visible(session, actor, kb.get_entry(session, entry_id))
     return _out(kb.edit(session, actor, entry, patch))
 
@@ -133,33 +135,33 @@ class RejectIn(BaseModel):
 
 
 @router.post("/kb/entries/{entry_id}/submit", summary="提交审核")
-def submit_entry(session: SessionDep, actor: ActorDep, entry_id: int) -> dict[str, Any]:
+def submit_entry(session: SessionDep, actor: ActorDep, entry_id: DbIdPath) -> dict[str, Any]:
     entry = _visible(session, actor, kb.get_entry(session, entry_id))
     return _out(kb.submit(session, actor, entry))
 
 
 @router.post("/kb/entries/{entry_id}/approve", dependencies=[Reviewers], summary="审核通过并发布")
-def approve_entry(session: SessionDep, actor: ActorDep, entry_id: int,
+def approve_entry(session: SessionDep, actor: ActorDep, entry_id: DbIdPath,
                   body: Annotated[StepIn | None, Body()] = None) -> dict[str, Any]:
     entry = _visible(session, actor, kb.get_entry(session, entry_id))
     return _out(kb.approve(session, actor, entry, body.note if body else None))
 
 
 @router.post("/kb/entries/{entry_id}/reject", dependencies=[Reviewers], summary="驳回（回到草稿）")
-def reject_entry(session: SessionDep, actor: ActorDep, entry_id: int, body: RejectIn) -> dict[str, Any]:
+def reject_entry(session: SessionDep, actor: ActorDep, entry_id: DbIdPath, body: RejectIn) -> dict[str, Any]:
     entry = _visible(session, actor, kb.get_entry(session, entry_id))
     return _out(kb.reject(session, actor, entry, body.note))
 
 
 @router.post("/kb/entries/{entry_id}/withdraw", dependencies=[Reviewers], summary="撤回已发布条目")
-def withdraw_entry(session: SessionDep, actor: ActorDep, entry_id: int,
+def withdraw_entry(session: SessionDep, actor: ActorDep, entry_id: DbIdPath,
                    body: Annotated[StepIn | None, Body()] = None) -> dict[str, Any]:
     entry = _visible(session, actor, kb.get_entry(session, entry_id))
     return _out(kb.withdraw(session, actor, entry, body.note if body else None))
 
 
 @router.post("/kb/entries/{entry_id}/reconfirm", dependencies=[Reviewers], summary="复核确认仍然有效")
-def reconfirm_entry(session: SessionDep, actor: ActorDep, entry_id: int,
+def reconfirm_entry(session: SessionDep, actor: ActorDep, entry_id: DbIdPath,
                     body: Annotated[StepIn | None, Body()] = None) -> dict[str, Any]:
     entry = _visible(session, actor, kb.get_entry(session, entry_id))
     return _out(kb.reconfirm(session, actor, entry, body.note if body else None))

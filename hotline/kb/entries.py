@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, col, func, select
 
 from hotline.core.errors import Conflict, Forbidden, Invalid, NotFound
+from hotline.core.ids import MAX_ID
 from hotline.core.times import as_utc, utcnow
 from hotline.kb import index
 from hotline.kb.models import KbEntry, KbEvent, KbStatus
@@ -43,7 +44,7 @@ class EntryIn(BaseModel):
                                  description="问法（同一问题的不同说法）")
     answer: str = Field(min_length=1, max_length=20000)
     category: str | None = Field(default=None, max_length=200)
-    unit_id: int | None = Field(default=None, description="责任单位；缺省为本人单位")
+    unit_id: int | None = Field(default=None, gt=0, le=MAX_ID, description="责任单位；缺省为本人单位")
     basis: str | None = Field(default=None, max_length=500, description="法律政策依据")
     valid_from: datetime | None = None
     valid_until: datetime | None = None
@@ -60,7 +61,7 @@ class EntryPatch(BaseModel):
     valid_from: datetime | None = None
     valid_until: datetime | None = None
     public: bool | None = None
-    version: int | None = Field(default=None, ge=1, description="乐观锁：客户端看到的版本号")
+    version: int | None = Field(default=None, ge=1, le=MAX_ID, description="乐观锁：客户端看到的版本号")
 
 
 def snapshot(entry: KbEntry) -> dict[str, Any]:

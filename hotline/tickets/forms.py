@@ -18,7 +18,7 @@ from pydantic import AwareDatetime, BaseModel, ValidationError
 from starlette.datastructures import FormData
 
 from hotline.core.times import SHANGHAI
-from hotline.tickets.models import RATING_LABELS
+from hotline.tickets.models import RATING_LABELS, VISIT_METHOD_LABELS
 from hotline.tickets.payloads import (
     NOT_ACCEPTED_LABELS,
     AnswerDirectly,
@@ -42,11 +42,15 @@ LABELS: dict[str, str] = {
     "contacted_caller": "已联系来电人", "rating": "评价", "comment": "来电人意见",
     "resolved": "问题已解决", "counts_for_satisfaction": "计入满意率", "explanation": "解释说明",
     "target_number": "合并到工单编号",
-    "emergency_override": "紧急事项仍派发的理由（CQ §10，报告主管）",
+    "emergency_override": "紧急事项仍派发的理由（将报告主管）", "method": "回访方式",
+    "outcome": "未果原因",
 }
 CHOICE_LABELS: dict[str, dict[str, str]] = {
     "reason_code": NOT_ACCEPTED_LABELS, "rating": RATING_LABELS,
     "service": {"110": "110 报警", "119": "119 火警", "120": "120 急救", "122": "122 交通事故"},
+    "method": VISIT_METHOD_LABELS,
+    "outcome": {"no_answer": "未接听", "busy": "占线", "refused": "拒绝回访", "wrong_number": "号码错误",
+                "unreachable": "无法联系"},
 }
 #: Boxes the person ticks to state a fact; the form never ticks them in advance.
 ATTESTATIONS = {"contacted_caller", "caller_consent", "caller_connected", "resolved"}

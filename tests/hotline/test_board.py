@@ -47,9 +47,11 @@ def make_board(api: Api, city: City) -> dict[str, str]:
     return out
 
 
-def board(client: TestClient, hdrs: dict[str, str], **params: Any) -> dict[str, Any]:
+def board(client: TestClient, headers: Any, who: str, **params: Any) -> dict[str, Any]:
+    # The token is issued in the travelled time too: one from the real (later) day would carry an
+    # expiry beyond the configured lifetime as seen from NOW, and is refused (issue 15).
     with time_machine.travel(NOW, tick=False):
-        r = client.get("/api/v1/supervision/board", params=params, headers=hdrs)
+        r = client.get("/api/v1/supervision/board", params=params, headers=headers(who))
     assert r.status_code == 200, r.text
     return r.json()
 
@@ -57,7 +59,7 @@ def board(client: TestClient, hdrs: dict[str, str], **params: Any) -> dict[str, 
 def test_board_sorted_by_urgency_with_counts(api: Api, city: City, client: TestClient,
                                              headers: Any) -> None:
     t = make_board(api, city)
-    data = board(client, headers("supervisor"))
+    data = board(client, headers, "supervisor")
     # Dues: late3 10-26 + 15 wd = Mon 11-16 (overdue 11-17…11-20: 4 wd), late1 11-16 + 2 wd =
     # Wed 11-18 (2 wd), soon 11-18 + 2 wd = Fri 11-20 (due today: at risk).
     assert [i["number"] for i in data["items"]] == [t["late3"], t["late1"], t["soon"]]
@@ -65,18 +67,18 @@ def test_board_sorted_by_urgency_with_counts(api: Api, city: City, client: TestC
     counts = {c["unit_name"]: (c["overdue"], c["at_risk"]) for c in data["counts"]}
     assert counts == {"东华街道办事处": (1, 1), "市住房和城乡建设委员会": (1, 0)}
     def late(n: int) -> list[str]:
-        return [i["number"] for i in board(client, headers("supervisor"), min_overdue_days=n)["items"]]
+        return [i["number"] for i in board(client, headers, "supervisor", min_overdue_days=n)["items"]]
 
     assert late(1) == late(2) == [t["late3"], t["late1"]]
     assert late(3) == late(4) == [t["late3"]]
     assert late(5) == []
-    assert board(client, headers("supervisor"), warning="at_risk")["total"] == 1
-    assert board(client, headers("supervisor"), request_type="咨询")["total"] == 1
-    assert board(client, headers("supervisor"), category="城市管理")["total"] == 1
+    assert board(client, headers, "supervisor", warning="at_risk")["total"] == 1
+    assert board(client, headers, "supervisor", request_type="咨询")["total"] == 1
+    assert board(client, headers, "supervisor", category="城市管理")["total"] == 1
     # The same list scoped to a unit manager's subtree; handlers have no board.
-    assert {i["number"] for i in board(client, headers("dongcheng_mgr"))["items"]} \
+    assert {i["number"] for i in board(client, headers, "dongcheng_mgr")["items"]} \
         == {t["late3"], t["soon"]}
-    assert board(client, headers("zjw_mgr"))["total"] == 1
+    assert board(client, headers, "zjw_mgr")["total"] == 1
     assert client.get("/api/v1/supervision/board", headers=headers("donghua")).status_code == 403
 
 
