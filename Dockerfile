@@ -8,6 +8,8 @@ COPY sla ./sla
 COPY classifier ./classifier
 COPY routing ./routing
 COPY integrations ./integrations
+COPY textsearch ./textsearch
+COPY vocabulary ./vocabulary
 RUN pip install --no-cache-dir -c requirements.lock .
 USER nobody
 EXPOSE 8000

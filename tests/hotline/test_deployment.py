@@ -76,3 +76,15 @@ def test_create_app_refuses_default_secret(monkeypatch: pytest.MonkeyPatch) -> N
     finally:
         monkeypatch.setenv("HOTLINE_DEMO_MODE", "true")
         settings.get_settings.cache_clear()
+
+
+def test_the_image_copies_every_package_it_installs() -> None:
+    """The production image builds from what the Dockerfile copies: a library added to
+    pyproject's packages but not copied (textsearch and vocabulary were, for a while) installs
+    nothing and the API dies on its first import."""
+    import tomllib
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())
+    packages = {p.rstrip("*") for p in project["tool"]["setuptools"]["packages"]["find"]["include"]}
+    copied = set(re.findall(r"^COPY (\w+) \./\1$", (REPO / "Dockerfile").read_text(), re.M))
+    assert packages <= copied, f"not copied into the image: {sorted(packages - copied)}"
