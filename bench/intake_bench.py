@@ -28,6 +28,7 @@ from sqlalchemy import text
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 SCHEMA = "bench"
+from _million import load_million  # noqa: E402
 from _pgbench import PG, fresh_schema  # noqa: E402
 
 
@@ -132,30 +133,6 @@ def http_intake(n: int, clients: int, workers: int, port: int = 8077,
             "client": "httpx threads"}
 
 
-# A realistic mix for a hotline three years in: tickets spread over 1,095 days and 26 units;
-# older than 30 days almost all closed (0.5 % still open and long overdue), the last 30 days
-# 60 % open with a 15-working-day (≈21 calendar days) close clock.
-BULK_SQL = """
-INSERT INTO tickets (number, channel, caller_phone, request_type, category, content, address,
-    urgency, status, lead_unit_id, holder_unit_id, route, created_at, updated_at, dispatched_at,
-    close_due_at, next_due_at, next_at_risk_at, sla_provisional, rework_count, version)
-SELECT 'B' || lpad(g::text, 9, '0'), 'phone', '138' || lpad((g % 100000000)::text, 8, '0'),
-    (ARRAY['咨询','求助','投诉','举报','建议','表扬'])[1 + g % 6],
-    (ARRAY['城乡建设/物业管理','环境保护/噪声污染','交通运输/道路停车','城市管理/占道经营'])[1 + g % 4],
-    '批量生成的基准测试工单内容', '演示市', 'normal',
-    CASE WHEN o.open THEN (ARRAY['dispatched','in_progress','returned','rework'])[1 + g % 4]
-         ELSE 'closed' END,
-    (:units)[1 + g % cardinality(:units)], (:units)[1 + g % cardinality(:units)], '[]'::json,
-    o.created, now(), o.created, o.created + interval '21 days',
-    CASE WHEN o.open THEN o.created + interval '21 days' END,
-    CASE WHEN o.open THEN o.created + interval '18 days' END,
-    false, 0, 1
-FROM generate_series(CAST(:start AS integer), CAST(:stop AS integer)) AS g,
-LATERAL (SELECT now() - (g % 1095) * interval '1 day' - (g % 86400) * interval '1 second' AS created,
-                CASE WHEN g % 1095 <= 30 THEN g % 10 < 6 ELSE g % 200 = 0 END AS open) AS o
-"""
-
-
 def overdue_query(rows: int, repeats: int = 50) -> dict[str, float]:
     os.environ.update(HOTLINE_DATABASE_URL=PG, HOTLINE_DATABASE_SCHEMA=SCHEMA)
     from sqlmodel import Session, select
@@ -170,21 +147,7 @@ def overdue_query(rows: int, repeats: int = 50) -> dict[str, float]:
     engine = db.get_engine()
     with Session(engine) as s:
         units = list(s.exec(select(Unit.id).where(Unit.kind != "hotline")).all())
-    t0 = time.perf_counter()
-    step = 100_000
-    with engine.begin() as conn:
-        conn.execute(text("DELETE FROM tickets WHERE number LIKE 'B%'"))
-    for start in range(1, rows + 1, step):
-        with engine.begin() as conn:
-            conn.execute(text(BULK_SQL), {"units": units, "start": start,
-                                          "stop": min(rows, start + step - 1)})
-    with engine.begin() as conn:
-        conn.execute(text(
-            "INSERT INTO ticket_units (ticket_id, unit_id, role, active, assigned_at) "
-            "SELECT id, lead_unit_id, 'lead', true, created_at FROM tickets "
-            "WHERE number LIKE 'B%' ON CONFLICT DO NOTHING"))
-        conn.execute(text("ANALYZE"))
-    load_s = time.perf_counter() - t0
+    load_s = load_million(engine, units, rows)
     timings: dict[str, list[float]] = {"supervisor": [], "unit manager (subtree)": []}
     with Session(engine) as s:
         total = s.exec(select(text("count(*)")).select_from(text("tickets"))).one()

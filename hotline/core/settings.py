@@ -111,6 +111,10 @@ class Settings(BaseSettings):
     kb_review_months: int = Field(
         default=12, ge=1, le=120,
         description="a published knowledge entry not reviewed for this many months is flagged stale")
+    report_refresh_seconds: int = Field(
+        default=300, ge=10, le=86400,
+        description="the monthly evaluation on the board and the report page is recomputed this "
+                    "often (and at most this old when shown)")
     model_dir: Path = Field(default=Path("var/models"), description="classifier registry root")
     # Security (issue 15, findings 6–9).
     trusted_proxies: str = Field(

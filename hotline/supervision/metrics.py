@@ -261,8 +261,9 @@ def overdue_undone(session: Session, start: datetime, end: datetime) -> list[tup
         .where(or_(col(Ticket.transfer_due_at) >= start, col(Ticket.close_due_at) >= start))
     ).all()
     out: list[tuple[int, str]] = []
+    histories = history.load_many(session, [t.id for t in candidates if t.id is not None])
     for ticket in candidates:
-        events = [e for e in history.load(session, ticket.id) if as_utc(e.at) < cutoff]
+        events = [e for e in histories.get(ticket.id or 0, []) if as_utc(e.at) < cutoff]
         clocks = due_times.compute(ticket, events, cutoff)
         holder = None
         for e in events:

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Date, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Date, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from hotline.core.columns import EnumText, UTCDateTime
@@ -73,3 +73,15 @@ class AnomalyAlert(SQLModel, table=True):
     baseline: float
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class ReportSnapshot(SQLModel, table=True):
+    """The monthly evaluation (CQ §24) as last computed: the board and the report page read it
+    instead of replaying a month of tickets on every view (``supervision/report_snapshots.py``)."""
+
+    __tablename__ = "report_snapshots"
+
+    month: str = Field(sa_column=Column(String(7), primary_key=True))  # '2026-11' or '2026'
+    computed_at: datetime = Field(sa_type=UTCDateTime)
+    units: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    hotline: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

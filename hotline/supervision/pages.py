@@ -16,7 +16,7 @@ from hotline.linkage import outages
 from hotline.linkage.reconcile import recent_links
 from hotline.supervision import board as board_service
 from hotline.supervision import report as report_service
-from hotline.supervision import trends
+from hotline.supervision import report_snapshots, trends
 from hotline.tickets import queues
 from hotline.tickets.reading import TicketFilter
 from hotline.tickets.workflow import BY_ACTION
@@ -69,7 +69,7 @@ def board(request: Request, session: SessionDep, actor: PageActorDep, unit_id: s
     pager = _pager(data["total"], page, size, params)
     month = local(now).strftime("%Y-%m")
     returned = queues.returned_to_hotline(session, actor, now)
-    units_m, hotline_m = report_service.collect(session, month, None)
+    monthly = report_snapshots.figures(session, month, now)
     ctx = {
         "items": data["items"], "total": data["total"], "counts": data["counts"][:12],
         "pager": pager, "showing_all": bool(show_all),
@@ -84,7 +84,8 @@ def board(request: Request, session: SessionDep, actor: PageActorDep, unit_id: s
         "visits": queues.visit_queue(session, actor, now),
         "orders": board_service.open_orders(session, now, manual=True),
         "auto_orders": board_service.open_orders(session, now, manual=False),
-        "metrics": [m.to_dict() for m in units_m[:15]], "hotline_m": hotline_m, "month": month,
+        "metrics": [m.to_dict() for m in monthly.units[:15]], "hotline_m": monthly.hotline,
+        "month": month, "metrics_at": local(monthly.computed_at).strftime("%H:%M"),
         "alerts": board_service.alerts(session, now),
         "linked": recent_links(session),
         "outages": outages.open_outages(session),
@@ -106,9 +107,10 @@ def monthly_report(request: Request, session: SessionDep, actor: PageActorDep,
     today = local(utcnow()).date()
     months = report_service.recent_months(today)
     month = month if month in months else report_service.default_month(today)
-    units_m, hotline_m = report_service.collect(session, month, None)
+    monthly = report_snapshots.figures(session, month, utcnow())
     year, mon = month.split("-")
     return render(request, "report.html", actor, {
         "month": month, "months": months, "title": f"{year}年{int(mon)}月 承办单位考评",
         "headers": [label for _, label, _ in report_service.COLUMNS],
-        "rows": report_service.rows(units_m), "hotline_m": hotline_m})
+        "rows": report_service.rows(monthly.units), "hotline_m": monthly.hotline,
+        "computed_at": local(monthly.computed_at).strftime("%Y-%m-%d %H:%M")})

@@ -28,6 +28,7 @@ from hotline.kb.upkeep import expire_and_flag
 from hotline.linkage import reconcile, relay
 from hotline.notifications.notify import hotline_supervisors, notify
 from hotline.notifications.webhook import deliver_webhooks
+from hotline.supervision import report_snapshots
 from hotline.supervision.anomalies import detect, snapshot_unit_stats
 from hotline.supervision.scan import scan
 from hotline.tickets import due_times, history
@@ -251,3 +252,14 @@ def kb_upkeep(now: datetime | None = None) -> dict[str, int]:
                            now=now)
         session.commit()
     return {"expired": len(expired), "flagged": len(flagged), "notifications": sent}
+
+
+@recorded
+def refresh_reports(now: datetime | None = None) -> dict[str, object]:
+    """Recompute the monthly evaluation the board and the report page show (CQ §24), so that a
+    view reads a stored snapshot instead of replaying a month of tickets."""
+    now = now or utcnow()
+    with _session() as session:
+        result = report_snapshots.refresh(session, now)
+        session.commit()
+    return result

@@ -250,7 +250,9 @@ def test_monthly_report_is_a_page_with_a_month_selector(server: Server) -> None:
     supervisor = login(server.url, "supervisor")
     page = supervisor.get("/report")
     assert page.status_code == 200
-    assert 'href="/report"' in supervisor.get("/board").text
+    assert "统计于" in page.text  # a stored snapshot (report_snapshots), with its time
+    board = supervisor.get("/board").text
+    assert 'href="/report"' in board and "统计于" in board
     months = re.findall(r'<option value="(\d{4}-\d{2})"', page.text)
     assert len(months) == 13
     chosen = re.search(r'<option value="(\d{4}-\d{2})" selected>', page.text)

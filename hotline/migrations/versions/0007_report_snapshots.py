@@ -1,0 +1,35 @@
+"""i17: the monthly evaluation stored for the board and the report page
+
+Computing a month's evaluation replays every ticket whose deadline fell in it; the board showed
+it on every view (207 ms of the board's time with the demo city, tens of seconds at 1M tickets).
+``report_snapshots`` keeps the last computation per month (supervision/report_snapshots.py).
+
+Revision ID: 0007_report_snapshots
+Revises: 0006_join
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+from hotline.core.columns import UTCDateTime
+
+revision: str = "0007_report_snapshots"
+down_revision: str | None = "0006_join"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "report_snapshots",
+        sa.Column("month", sa.String(7), primary_key=True),
+        sa.Column("computed_at", UTCDateTime(timezone=True), nullable=False),
+        sa.Column("units", sa.JSON(), nullable=False),
+        sa.Column("hotline", sa.JSON(), nullable=False),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("report_snapshots")
