@@ -7,18 +7,20 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, func, select
 
+from hotline.core.columns import local_date
 from hotline.core.times import local
 from hotline.tickets.actions import Action
 from hotline.tickets.models import Ticket, TicketEvent
 
 
 def daily_volume(session: Session, now: datetime, days: int = 30) -> list[tuple[str, int]]:
+    """Tickets registered per local day, the last ``days`` days (counted by the database)."""
     since = now - timedelta(days=days)
-    counts: Counter[str] = Counter()
-    for created in session.exec(select(Ticket.created_at).where(col(Ticket.created_at) >= since)):
-        counts[local(created).strftime("%m-%d")] += 1
+    day = local_date(col(Ticket.created_at), session.get_bind().dialect.name)
+    counts = {str(d): int(n) for d, n in session.exec(
+        select(day, func.count()).where(col(Ticket.created_at) >= since).group_by(day))}
     today = local(now).date()
-    return [((d := today - timedelta(days=i)).strftime("%m-%d"), counts[d.strftime("%m-%d")])
+    return [((d := today - timedelta(days=i)).strftime("%m-%d"), counts.get(d.isoformat(), 0))
             for i in range(days - 1, -1, -1)]
 
 

@@ -150,6 +150,7 @@ class Ticket(SQLModel, table=True):
         Index("ix_tickets_next_due_open", "next_due_at"),
         Index("ix_tickets_next_at_risk", "next_at_risk_at"),
         Index("ix_tickets_status_created", "status", "created_at"),
+        Index("ix_tickets_created_at", "created_at"),  # the board's 30-day charts
     )
 
     id: int = Field(default=None, primary_key=True)

@@ -41,6 +41,7 @@ WORKING = [Status.in_progress, Status.rework]
 
 def summaries(session: Session, actor: Actor, rows: list[Ticket], now: datetime) -> list[TicketSummary]:
     units = UnitCache(session)
+    units.prefetch(u for t in rows for u in (t.lead_unit_id, t.holder_unit_id))
     return mark_pending_extensions(session, [summary(t, actor, units, now) for t in rows],
                                    [t.id for t in rows])
 

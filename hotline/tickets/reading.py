@@ -286,6 +286,7 @@ def list_tickets(
     rows = session.exec(stmt.order_by(*urgency_order(flt)).offset((page - 1) * page_size)
                         .limit(page_size)).all()
     units = UnitCache(session)
+    units.prefetch(u for t in rows for u in (t.lead_unit_id, t.holder_unit_id))
     items = mark_pending_extensions(session, [summary(t, actor, units, now) for t in rows],
                                     [t.id for t in rows])
     # CQ §22: every view of a caller's unmasked contact is traceable, in lists too.

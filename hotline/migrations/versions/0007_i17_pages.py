@@ -1,10 +1,14 @@
-"""i17: the monthly evaluation stored for the board and the report page
+"""i17: the monthly evaluation stored for the board and the report page; tickets by creation time
 
 Computing a month's evaluation replays every ticket whose deadline fell in it; the board showed
 it on every view (207 ms of the board's time with the demo city, tens of seconds at 1M tickets).
 ``report_snapshots`` keeps the last computation per month (supervision/report_snapshots.py).
 
-Revision ID: 0007_report_snapshots
+The board's charts count the last 30 days' tickets by day and category; with no index on
+``tickets.created_at`` alone (only (status, created_at)) that read the whole table: 1.5 s of the
+board at 1M tickets (bench/pages_bench.py, machine under load).
+
+Revision ID: 0007_i17_pages
 Revises: 0006_join
 """
 
@@ -15,7 +19,7 @@ from alembic import op
 
 from hotline.core.columns import UTCDateTime
 
-revision: str = "0007_report_snapshots"
+revision: str = "0007_i17_pages"
 down_revision: str | None = "0006_join"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -29,7 +33,9 @@ def upgrade() -> None:
         sa.Column("units", sa.JSON(), nullable=False),
         sa.Column("hotline", sa.JSON(), nullable=False),
     )
+    op.create_index("ix_tickets_created_at", "tickets", ["created_at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_tickets_created_at", table_name="tickets")
     op.drop_table("report_snapshots")
