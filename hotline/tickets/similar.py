@@ -53,16 +53,18 @@ def similar_tickets(session: Session, content: str, address: str | None, now: da
     if not content.strip():
         return []
     since = now - timedelta(days=get_settings().similar_window_days)
-    stmt = (select(Ticket).where(col(Ticket.status).in_(sorted(SHOWN)))
-            .where(col(Ticket.created_at) >= since))
+    # Only what is scored is read; the few tickets that match are loaded whole afterwards.
+    stmt = (select(Ticket.id, Ticket.content, Ticket.address)
+            .where(col(Ticket.status).in_(sorted(SHOWN))).where(col(Ticket.created_at) >= since))
     if actor is not None and (cond := visibility_filter(session, actor)) is not None:
         stmt = stmt.where(cond)
-    rows = [t for t in session.exec(stmt.order_by(col(Ticket.created_at).desc(), col(Ticket.id).desc())
-                                    .limit(SCAN)).all() if t.id != exclude_id]
+    rows = [r for r in session.exec(stmt.order_by(col(Ticket.created_at).desc(), col(Ticket.id).desc())
+                                    .limit(SCAN)).all() if r[0] != exclude_id]
     query = _profile(content, address or "")
-    found = scorer.most_similar(query, [_profile(t.content, t.address or "") for t in rows],
-                                limit=limit)
-    return [(score, rows[i]) for i, score in found]
+    found = scorer.most_similar(query, [_profile(c, a or "") for _, c, a in rows], limit=limit)
+    ids = [rows[i][0] for i, _ in found]
+    tickets = {t.id: t for t in session.exec(select(Ticket).where(col(Ticket.id).in_(ids))).all()}
+    return [(score, tickets[rows[i][0]]) for i, score in found if rows[i][0] in tickets]
 
 
 def _rows(session: Session, actor: Actor, pairs: list[tuple[float, Ticket]], phone: str | None,

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+import textsearch
 from textsearch import similar
 
 PAIRS = Path(__file__).parent / "similar_pairs.csv"
@@ -37,7 +38,7 @@ def test_the_same_words_at_another_place_fall_below_the_threshold() -> None:
     again = similar.profile(f"魅力之城小区底层{FUMES}请管管")
     assert similar.place_match(here, there) == 0.0  # two districts named
     assert similar.score(here, there) < similar.THRESHOLD
-    assert similar.similarity(here.tokens, there.tokens) >= similar.THRESHOLD  # content alone
+    assert similar.content_similarity(here, there) >= similar.THRESHOLD  # content alone
     assert similar.score(here, again) >= similar.THRESHOLD
 
 
@@ -51,7 +52,13 @@ def test_places_are_names_before_a_place_word_not_phrases() -> None:
     # no place on one side: the figure is the content's alone
     q = similar.profile("路灯坏了", "")
     assert similar.place_match(p, q) is None
-    assert math.isclose(similar.score(p, q), similar.similarity(p.tokens, q.tokens))
+    assert math.isclose(similar.score(p, q), similar.content_similarity(p, q))
+
+
+def test_the_cached_weights_give_the_cosine_of_tokens_similarity() -> None:
+    a, b = similar.profile(LIGHT, "民生路"), similar.profile(LIGHT_AGAIN + LIGHT_AGAIN, "")
+    assert math.isclose(similar.content_similarity(a, b), textsearch.similarity(a.tokens, b.tokens))
+    assert similar.profile(LIGHT) == similar.profile(LIGHT)  # equality ignores the cache
 
 
 def test_place_words_alone_do_not_make_two_places_one() -> None:
