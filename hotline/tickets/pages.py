@@ -89,8 +89,14 @@ def console_assist(request: Request, session: SessionDep, actor: PageActorDep,
     # 并单: the same matter at the same place from any caller, with the figure and one click.
     matches, matched = similar.at_intake(session, actor, content, address[:300] or None,
                                          phone or None, now)
+    repeats, repeated = (similar.repeats_of_caller(session, actor, phone, content,
+                                                   address[:300] or None, now)
+                         if history is not None else ([], []))
+    if history is not None:
+        history["duplicates"] = repeats
     # Who called about what is shown: traced like a detail view, once per request (CQ §22).
-    log_contact_access(session, actor, sorted(set(shown) | set(matched)), "caller_lookup", now)
+    log_contact_access(session, actor, sorted(set(shown) | set(matched) | set(repeated)),
+                       "caller_lookup", now)
     advice, kb_hits = None, []
     if content.strip():
         rtype = request_type if request_type in REQUEST_TYPES else None

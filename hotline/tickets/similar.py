@@ -21,6 +21,7 @@ import textsearch
 from hotline.core.settings import get_settings
 from hotline.tickets.models import Status, Ticket
 from hotline.tickets.queues import summaries
+from hotline.tickets.schemas import TicketSummary
 from hotline.tickets.visibility import log_contact_access, visibility_filter
 from hotline.units.actor import Actor
 from textsearch import similar as scorer
@@ -94,3 +95,28 @@ def duplicates_of(session: Session, actor: Actor, ticket: Ticket, now: datetime)
     log_contact_access(session, actor, [t.id for _, t in pairs if t.id is not None],
                        "similar_lookup", now)
     return found
+
+
+#: A caller's own earlier calls are looked at further back and in every state but merged and
+#: archived: a repeat call about a matter answered at intake is worth seeing too.
+SAME_CALLER_DAYS = 30
+
+
+def repeats_of_caller(session: Session, actor: Actor, phone: str, content: str,
+                      address: str | None, now: datetime,
+                      limit: int = 5) -> tuple[list[tuple[int, TicketSummary]], list[int]]:
+    """(figure, ticket) of this number's recent calls that read like this one, and their ids:
+    the console's "可能重复" beside the caller's history."""
+    if not content.strip() or not phone:
+        return [], []
+    rows = list(session.exec(
+        select(Ticket).where(Ticket.caller_phone == phone)
+        .where(col(Ticket.created_at) >= now - timedelta(days=SAME_CALLER_DAYS))
+        .where(col(Ticket.status).not_in([Status.merged, Status.archived]))
+        .order_by(col(Ticket.id).desc()).limit(50)).all())
+    query = _profile(content, address or "")
+    found = scorer.most_similar(query, [_profile(t.content, t.address or "") for t in rows],
+                                limit=limit)
+    shown = summaries(session, actor, [rows[i] for i, _ in found], now)
+    return ([(round(s * 100), row) for (_, s), row in zip(found, shown, strict=True)],
+            [rows[i].id for i, _ in found if rows[i].id is not None])
