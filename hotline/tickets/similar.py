@@ -18,6 +18,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 import textsearch
+from hotline.core.phones import normalise_phone
 from hotline.core.settings import get_settings
 from hotline.tickets.models import Status, Ticket
 from hotline.tickets.queues import summaries
@@ -83,7 +84,18 @@ def at_intake(session: Session, actor: Actor, content: str, address: str | None,
     the matching tickets with their figure, whether a merge can go into them, whether the same
     number called — and the ids shown, which the caller traces with its purpose (CQ §22)."""
     pairs = similar_tickets(session, content, address, now, actor=actor, limit=limit)
-    return _rows(session, actor, pairs, phone, now), [t.id for _, t in pairs if t.id is not None]
+    return (_rows(session, actor, pairs, _phone(phone), now),
+            [t.id for _, t in pairs if t.id is not None])
+
+
+def _phone(typed: str | None) -> str | None:
+    """The number as tickets store it (typed with spaces, +86…), or as typed while incomplete."""
+    if not typed:
+        return None
+    try:
+        return normalise_phone(typed)
+    except ValueError:
+        return typed.strip()
 
 
 def duplicates_of(session: Session, actor: Actor, ticket: Ticket, now: datetime) -> list[dict[str, Any]]:

@@ -54,13 +54,15 @@ def test_api_lists_the_same_matter_from_another_caller_and_merges_at_intake(
     hit = items[target]
     assert 45 <= hit["score"] <= 100 and hit["mergeable"] and not hit["same_caller"]
     assert hit["ticket"]["address"] == ADDRESS and hit["ticket"]["status"] == "dispatched"
+    again = _similar(api, content=LIGHT_AGAIN, address=ADDRESS, caller_phone="+86 138 1111 0001")
+    assert again["items"][0]["same_caller"]  # the number as typed, matched as stored
     if elsewhere in items:  # the same words about another district score lower
         assert items[elsewhere]["score"] < hit["score"]
     # the listing is traced like any view of who called (CQ §22)
     with engine.connect() as conn:
         traced = conn.execute(text("SELECT count(*) FROM personal_data_access "
                                    "WHERE purpose = 'similar_lookup'")).scalar_one()
-    assert traced == len(items)
+    assert traced == len(items) + len(again["items"])
 
     before = _count(engine)
     dup = api.create(caller_phone="13922220002", content=LIGHT_AGAIN, address=ADDRESS,
