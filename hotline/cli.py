@@ -29,6 +29,8 @@ audit_app = typer.Typer(help="审计", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 kb_app = typer.Typer(help="知识库", no_args_is_help=True)
 app.add_typer(kb_app, name="kb")
+similar_app = typer.Typer(help="相似诉求（并单）", no_args_is_help=True)
+app.add_typer(similar_app, name="similar")
 
 
 def _fail(message: str, code: int = 2) -> NoReturn:
@@ -420,6 +422,46 @@ def monthly_report(
     else:
         target.write_text(report_service.to_html(month, units, hotline), encoding="utf-8")
     typer.echo(f"已生成 {target}（{len(units)} 个单位）")
+
+
+@similar_app.command("evaluate")
+def similar_evaluate(
+    pairs: Annotated[Path, typer.Option(help="人工标注的留言编号对（编号与标注）")] = Path(
+        "tests/textsearch/similar_pairs.csv"),
+    data: Annotated[Path, typer.Option(help="wenzheng2020 unlabeled_with_votes.csv（留言原文）")] = Path(
+        "../shared/data/wenzheng2020/unlabeled_with_votes.csv"),
+) -> None:
+    """相似诉求检测的精确率、召回率、F1：发布阈值一行，及阈值表（对照：仅内容相似）。"""
+    import csv  # lazy: fast CLI start
+
+    from textsearch import similar  # lazy: fast CLI start
+
+    for path in (pairs, data):
+        if not path.is_file():
+            _fail(f"找不到文件 {path}")
+    try:
+        with pairs.open(encoding="utf-8", newline="") as f:
+            labelled = [(r["message_id_a"], r["message_id_b"], r["same_matter"] == "1")
+                        for r in csv.DictReader(f)]
+        wanted = {m for a, b, _ in labelled for m in (a, b)}
+        with data.open(encoding="utf-8", newline="") as f:
+            texts = {r["message_id"]: similar.message_text(r["subject"], r["body"])
+                     for r in csv.DictReader(f) if r["message_id"] in wanted}
+    except (OSError, UnicodeDecodeError, KeyError) as exc:
+        _fail(f"无法读取：{exc}")
+    if missing := sorted(wanted - set(texts)):
+        _fail(f"{len(missing)} 个留言编号不在数据中，例如 {', '.join(missing[:3])}")
+    thresholds = [t / 100 for t in range(30, 80, 5)]
+    table = similar.evaluate(texts, labelled, thresholds)
+    positives = sum(same for _, _, same in labelled)
+    typer.echo(f"{len(labelled)} 对（同一事项 {positives}，不同 {len(labelled) - positives}）；"
+               f"发布阈值 {similar.THRESHOLD:.2f}")
+    typer.echo(f"{'阈值':>6} {'精确率':>8} {'召回率':>8} {'F1':>6}   {'仅内容 P':>8} {'R':>6} {'F1':>6}")
+    for ours, plain in zip(table["shipped"], table["content"], strict=True):
+        mark = " ←" if abs(ours.threshold - similar.THRESHOLD) < 1e-9 else ""
+        typer.echo(f"{ours.threshold:>8.2f} {ours.precision:>10.3f} {ours.recall:>10.3f} "
+                   f"{ours.f1:>6.3f}   {plain.precision:>10.3f} {plain.recall:>6.3f} "
+                   f"{plain.f1:>6.3f}{mark}")
 
 
 def main() -> None:  # pragma: no cover - console entry

@@ -4,10 +4,13 @@ The application stores the tokens this library produces (space-separated, so a d
 plain word splitter — SQLite FTS5 ``unicode61``, PostgreSQL's ``simple`` configuration — sees
 exactly our tokens and needs no Chinese parser), asks its full-text index for candidates, and
 ranks them here, so both databases give the same order and the evaluation measures one ranker.
+``textsearch.similar`` compares two requests (the same matter at the same place? 并单).
 """
 
 from textsearch.query import Query, build_query, fts5_match, tsquery
 from textsearch.rank import Bm25Params, Document, FieldWeights, rank
+from textsearch.similar import Profile, profile
+from textsearch.similar import score as similar_score
 from textsearch.snippet import highlight, snippet
 from textsearch.tokens import index_tokens, segment, similarity
 
@@ -15,13 +18,16 @@ __all__ = [
     "Bm25Params",
     "Document",
     "FieldWeights",
+    "Profile",
     "Query",
     "build_query",
     "fts5_match",
     "highlight",
     "index_tokens",
+    "profile",
     "rank",
     "segment",
+    "similar_score",
     "similarity",
     "snippet",
     "tsquery",

@@ -136,6 +136,9 @@ class Settings(BaseSettings):
     satisfaction_excluded_keywords: str = Field(
         default="调解,执法,行政处罚,行政复议,仲裁",
         description="category words that mark mediation / enforcement matters (CQ §14)")
+    similar_window_days: int = Field(
+        default=14, ge=1, le=90,
+        description="days back the console looks for tickets on the same matter at the same place (并单)")
     close_without_visit_attempts: int = Field(
         default=3, ge=1, le=10, description="failed visit attempts before closing without one")
     caller_flag_days: int = Field(

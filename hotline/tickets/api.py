@@ -11,8 +11,9 @@ from pydantic import BaseModel
 
 from hotline.core.errors import Forbidden, Invalid, NotFound
 from hotline.core.ids import DbIdQuery
+from hotline.core.settings import get_settings
 from hotline.core.times import BoundedDatetime, utcnow
-from hotline.tickets import idempotency, queues
+from hotline.tickets import idempotency, similar
 from hotline.tickets.access_log import AccessFilter, read_access_log
 from hotline.tickets.commands import apply, create_ticket, facts_for, visible_ticket
 from hotline.tickets.models import IdempotencyKey, Status
@@ -33,6 +34,7 @@ from hotline.tickets.schemas import (
     TicketPage,
     TicketSummary,
 )
+from hotline.tickets.visibility import log_contact_access
 from hotline.tickets.workflow import allowed_actions
 from hotline.units.deps import ActorDep, require_roles
 from hotline.units.models import Role
@@ -83,6 +85,40 @@ def search(
     return TicketPage(items=items, total=total, page=page, page_size=page_size)
 
 
+class SimilarItem(BaseModel):
+    score: int
+    mergeable: bool
+    same_caller: bool
+    ticket: TicketSummary
+
+
+class SimilarPage(BaseModel):
+    items: list[SimilarItem]
+    threshold: int
+    window_days: int
+
+
+@router.get("/similar", response_model=SimilarPage,
+            summary="受理时查找同一地点同一事项的工单（不限来电号码，供并单）；score 为相似度百分比")
+def similar_at_intake(
+    session: SessionDep, actor: ActorDep,
+    content: Annotated[str, Query(min_length=1, max_length=4000, description="诉求内容")],
+    address: Annotated[str | None, Query(max_length=300, description="事发地址")] = None,
+    caller_phone: Annotated[str | None, Query(max_length=32, description="来电号码（标出同一号码）")] = None,
+    limit: Annotated[int, Query(ge=1, le=10)] = 5,
+) -> SimilarPage:
+    """并单 at intake over the API: what the console shows as the agent types. Register the call
+    with ``decision: {"action": "merge", "target_number": …}`` to merge it into one of them."""
+    if not actor.hotline_side:
+        raise Forbidden("只有热线一侧可以查找并单")
+    now = utcnow()
+    items, shown = similar.at_intake(session, actor, content, address, caller_phone, now, limit)
+    log_contact_access(session, actor, shown, "similar_lookup", now)  # who called: CQ §22
+    return SimilarPage(items=[SimilarItem(**i) for i in items],
+                       threshold=round(similar.THRESHOLD * 100),
+                       window_days=get_settings().similar_window_days)
+
+
 @router.get("/{number}", response_model=TicketDetail, summary="工单详情：历史、时限、预警")
 def read(session: SessionDep, actor: ActorDep, number: str) -> TicketDetail:
     return ticket_detail(session, actor, number)
@@ -93,7 +129,7 @@ def duplicates(session: SessionDep, actor: ActorDep, number: str) -> list[dict[s
     if not actor.hotline_side:
         raise Forbidden("只有热线一侧可以查找并单")
     ticket = visible_ticket(session, actor, number)
-    return queues.duplicates_of(session, actor, ticket, utcnow())
+    return similar.duplicates_of(session, actor, ticket, utcnow())
 
 
 @router.get("/{number}/transitions", response_model=list[ActionInfo],

@@ -24,6 +24,7 @@ from hotline.tickets.payloads import (
     AnswerDirectly,
     Dispatch,
     EmergencyHandover,
+    Merge,
     NotAccept,
     WarmTransfer,
 )
@@ -202,6 +203,9 @@ def console_decision(form: FormData, choice: str) -> IntakeChoice | None:
         return AnswerDirectly.model_validate({
             "answer": str(form.get(f"kb_answer_{entry}") or form.get("answer") or ""),
             "kb_entries": [entry]})
+    if choice.startswith("merge:"):  # 并单: one click on a similar ticket merges the call into it
+        return Merge.model_validate({"target_number": choice.partition(":")[2].strip(),
+                                     "reason": "受理时并单：同一地点同一事项"})
     if choice == "answer":
         return AnswerDirectly.model_validate({
             "answer": form.get("answer", ""),

@@ -45,6 +45,7 @@ from hotline.tickets.models import (
     TicketEvent,
     TicketUnit,
 )
+from hotline.tickets.numbering import normalise_number
 from hotline.tickets.payloads import (
     AnswerDirectly,
     AnswerSupervision,
@@ -78,6 +79,7 @@ from hotline.tickets.payloads import (
     WarmTransfer,
 )
 from hotline.tickets.reviews import co_inputs_since, reviewer_of
+from hotline.tickets.visibility import can_see
 from hotline.units.actor import Actor
 from hotline.units.models import UnitKind
 from hotline.units.tree import get_unit, hotline_unit, is_ancestor, require_units
@@ -652,9 +654,11 @@ def answer_supervision(a: Act, p: AnswerSupervision) -> Outcome:
 @handles(Merge)
 def merge(a: Act, p: Merge) -> Outcome:
     s, t = a.session, a.ticket
-    target = s.exec(select(Ticket).where(Ticket.number == p.target_number)).first()
-    if target is None:
-        raise Invalid(f"目标工单 {p.target_number} 不存在", title="目标工单不存在")
+    number = normalise_number(p.target_number)
+    target = s.exec(select(Ticket).where(Ticket.number == number)).first()
+    # One the actor may not see answers as one that does not exist: numbers cannot be probed.
+    if target is None or not can_see(s, a.actor, target):
+        raise Invalid(f"目标工单 {number} 不存在", title="目标工单不存在")
     if target.id == t.id:
         raise Invalid("不能合并到自身", title="目标工单不正确")
     if target.status in FINAL_STATES or target.status == Status.archived:

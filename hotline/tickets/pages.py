@@ -25,7 +25,7 @@ from hotline.intake import caller_flags
 from hotline.intake.advice import advise
 from hotline.intake.request_types import REQUEST_TYPES
 from hotline.kb.search import search as kb_search
-from hotline.tickets import forms, queues
+from hotline.tickets import forms, queues, similar
 from hotline.tickets.commands import apply, create_ticket, facts_for, visible_ticket
 from hotline.tickets.models import CHANNEL_LABELS, RATING_LABELS, STATUS_LABELS, Channel, Ticket
 from hotline.tickets.numbering import normalise_number
@@ -69,6 +69,8 @@ def console(request: Request, session: SessionDep, actor: PageActorDep,
             ctx["created"] = {"number": t.number, "status": STATUS_LABELS[t.status],
                               "due": dt(t.close_due_at), "phone4": t.caller_phone[-4:],
                               "lookup_code": t.lookup_code}
+            if t.merged_into_id is not None and (target := session.get(Ticket, t.merged_into_id)):
+                ctx["created"]["merged_into"] = target.number  # 并单 at intake: say into which
         except NotFound:
             pass
     return render(request, "console.html", actor, ctx)
@@ -81,8 +83,20 @@ def console_assist(request: Request, session: SessionDep, actor: PageActorDep,
     """The live fragment: caller history, possible duplicates, routing advice, knowledge hits."""
     require_role(actor, HOTLINE_ROLES)
     phone = caller_phone.strip().replace(" ", "")
-    history = (queues.caller_history(session, actor, phone, content, utcnow())
-               if len(phone) >= 7 else None)
+    now = utcnow()
+    history, shown = (queues.caller_history(session, actor, phone, now)
+                      if len(phone) >= 7 else (None, []))
+    # 并单: the same matter at the same place from any caller, with the figure and one click.
+    matches, matched = similar.at_intake(session, actor, content, address[:300] or None,
+                                         phone or None, now)
+    repeats, repeated = (similar.repeats_of_caller(session, actor, phone, content,
+                                                   address[:300] or None, now)
+                         if history is not None else ([], []))
+    if history is not None:
+        history["duplicates"] = repeats
+    # Who called about what is shown: traced like a detail view, once per request (CQ §22).
+    log_contact_access(session, actor, sorted(set(shown) | set(matched) | set(repeated)),
+                       "caller_lookup", now)
     advice, kb_hits = None, []
     if content.strip():
         rtype = request_type if request_type in REQUEST_TYPES else None
@@ -91,7 +105,9 @@ def console_assist(request: Request, session: SessionDep, actor: PageActorDep,
     # CQ §26: a flagged caller is a warning to the agent, never a refusal.
     flag = caller_flags.warning_for(session, phone, utcnow()) if len(phone) >= 7 else None
     return render(request, "_assist.html", actor, {"history": history, "s": advice,
-                                                   "flag": flag, "kb_hits": kb_hits})
+                                                   "flag": flag, "kb_hits": kb_hits,
+                                                   "similar": matches,
+                                                   "window_days": get_settings().similar_window_days})
 
 
 @router.post("/console")

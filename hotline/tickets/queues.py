@@ -1,13 +1,14 @@
 """The work queues people look at: a unit's inbox tabs, the visit queue, returns and extension
-requests waiting for the hotline, a caller's history at intake.
+requests waiting for the hotline, a caller's history at intake (similar matters from any caller:
+``hotline.tickets.similar``).
 
 All of them respect the same visibility rule as every list (``hotline.tickets.visibility``);
-nothing here writes except the personal-data access log that lists keep.
+nothing here writes.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, or_
@@ -27,7 +28,7 @@ from hotline.tickets.models import (
 )
 from hotline.tickets.reading import mark_pending_extensions, summary
 from hotline.tickets.schemas import TicketSummary
-from hotline.tickets.visibility import log_contact_access, visibility_filter
+from hotline.tickets.visibility import visibility_filter
 from hotline.units.actor import Actor
 from hotline.units.models import Unit, UnitKind
 from hotline.units.tree import UnitCache, subtree_unit_ids
@@ -138,92 +139,17 @@ def pending_extensions(session: Session) -> list[dict[str, Any]]:
 
 
 # ---------------------------------------------------------------------------------------------
-# Agent console: the caller's history and possible duplicates
+# Agent console: the caller's history
 # ---------------------------------------------------------------------------------------------
-def _bigrams(text: str) -> set[str]:
-    text = "".join(ch for ch in text if not ch.isspace())
-    return {text[i:i + 2] for i in range(len(text) - 1)}
+def caller_history(session: Session, actor: Actor, phone: str, now: datetime,
+                   limit: int = 8) -> tuple[dict[str, Any], list[int]]:
+    """The calls from this number, newest first, and the ids shown.
 
-
-def similarity(a: str, b: str) -> float:
-    x, y = _bigrams(a), _bigrams(b)
-    if not x or not y:
-        return 0.0
-    return len(x & y) / min(len(x), len(y))
-
-
-def caller_history(session: Session, actor: Actor, phone: str, content: str, now: datetime,
-                   limit: int = 8) -> dict[str, Any]:
+    Looking a caller up by phone shows who called about what: the page traces the ids shown
+    like a detail view (CQ §22), once with whatever else it shows (the similar matters of
+    ``tickets.similar``, which include this caller's own)."""
     rows = list(session.exec(select(Ticket).where(Ticket.caller_phone == phone)
                              .order_by(col(Ticket.id).desc()).limit(50)).all())
-    since = now - timedelta(days=30)
-    duplicates: list[tuple[float, Ticket]] = []
-    if content.strip():
-        for t in rows:
-            if t.created_at >= since and t.status not in (Status.merged, Status.archived):
-                score = similarity(content, t.content)
-                if score >= 0.3:
-                    duplicates.append((score, t))
-        duplicates.sort(key=lambda p: -p[0])
-    seen = {t.id for _, t in duplicates}
-    if content.strip():  # 并单: the same matter reported by other callers too
-        duplicates += [(score, t) for score, t in similar_tickets(session, content, None, now)
-                       if t.id not in seen and t.caller_phone != phone]
-        duplicates.sort(key=lambda p: -p[0])
-    top = duplicates[:5]
-    # Looking a caller up by phone shows who called about what: traced like a detail view (CQ §22).
-    shown = {t.id for t in rows[:limit]} | {t.id for _, t in top}
-    log_contact_access(session, actor, sorted(shown), "caller_lookup", now)
-    return {
-        "phone": phone,
-        "total": len(rows),
-        "earlier": summaries(session, actor, rows[:limit], now),
-        "duplicates": list(zip([round(s * 100) for s, _ in top],
-                               summaries(session, actor, [t for _, t in top], now), strict=True)),
-    }
-
-
-#: Duplicates across callers: recent tickets still being worked, scanned newest first.
-DUPLICATE_WINDOW = timedelta(days=14)
-DUPLICATE_SCAN = 500
-DUPLICATE_THRESHOLD = 0.45
-_MERGEABLE_STATES = (Status.registered, Status.dispatched, Status.in_progress, Status.returned,
-                     Status.replied, Status.verifying, Status.rework, Status.visited)
-
-
-def similar_tickets(session: Session, content: str, address: str | None, now: datetime,
-                    exclude_id: int | None = None) -> list[tuple[float, Ticket]]:
-    """Tickets that may report the same matter, whoever called (并单).
-
-    Deliberately simple and explainable: the share of the shorter text's character pairs found
-    in the other (``similarity``), plus 0.15 when the addresses match as closely; only tickets
-    of the last 14 days that a merge could still go into, the newest 500 of them. It finds
-    "the same broken street light reported by three neighbours", not paraphrases — the text
-    similarity library being built for the knowledge base is the place for that.
-    """
-    if not content.strip():
-        return []
-    rows = session.exec(select(Ticket).where(col(Ticket.status).in_(_MERGEABLE_STATES))
-                        .where(col(Ticket.created_at) >= now - DUPLICATE_WINDOW)
-                        .order_by(col(Ticket.id).desc()).limit(DUPLICATE_SCAN)).all()
-    found: list[tuple[float, Ticket]] = []
-    for t in rows:
-        if t.id == exclude_id:
-            continue
-        score = similarity(content, t.content)
-        if address and t.address and similarity(address, t.address) >= 0.6:
-            score += 0.15
-        if score >= DUPLICATE_THRESHOLD:
-            found.append((min(score, 1.0), t))
-    found.sort(key=lambda p: -p[0])
-    return found[:10]
-
-
-def duplicates_of(session: Session, actor: Actor, ticket: Ticket, now: datetime) -> list[dict[str, Any]]:
-    """Candidates to merge ``ticket`` into: earlier tickets about the same matter, any caller."""
-    pairs = [(s, t) for s, t in similar_tickets(session, ticket.content, ticket.address, now,
-                                                exclude_id=ticket.id)
-             if t.id < ticket.id]
-    rows = summaries(session, actor, [t for _, t in pairs], now)
-    return [{"score": round(s * 100), "same_caller": t.caller_phone == ticket.caller_phone,
-             "ticket": row} for (s, t), row in zip(pairs, rows, strict=True)]
+    shown = [t.id for t in rows[:limit] if t.id is not None]
+    return {"phone": phone, "total": len(rows),
+            "earlier": summaries(session, actor, rows[:limit], now)}, shown

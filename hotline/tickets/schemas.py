@@ -14,12 +14,14 @@ from hotline.tickets.payloads import (
     AnswerDirectly,
     Dispatch,
     EmergencyHandover,
+    Merge,
     NotAccept,
     WarmTransfer,
 )
 
-#: The decisions an agent can make while registering a call (CQ §9, §10, §12).
-IntakeChoice = AnswerDirectly | WarmTransfer | NotAccept | EmergencyHandover | Dispatch
+#: The decisions an agent can make while registering a call (CQ §9, §10, §12), and 并单: the
+#: call registered and merged into a ticket on the same matter, its caller following that one.
+IntakeChoice = AnswerDirectly | WarmTransfer | NotAccept | EmergencyHandover | Dispatch | Merge
 IntakeDecision = Annotated[IntakeChoice, Field(discriminator="action")]
 
 
@@ -39,7 +41,8 @@ class TicketCreate(BaseModel):
     address: str | None = Field(default=None, max_length=300)
     urgency: Literal["normal", "urgent", "very_urgent"] = "normal"
     decision: IntakeDecision | None = Field(
-        default=None, description="登记同时做出的处置决定（直接解答、转接、不予受理、应急移交、派发）"
+        default=None, description=("登记同时做出的处置决定（直接解答、转接、不予受理、应急移交、派发，"
+                     "或并单：merge 并入 target_number 所指仍在办理的工单）")
     )
 
     @field_validator("caller_phone")

@@ -149,7 +149,9 @@
 // Actions that ask for care (退单, 重办, 合并…) are confirmed before they are sent.
 document.addEventListener("submit", function (e) {
   "use strict";
-  var message = e.target.getAttribute && e.target.getAttribute("data-confirm");
+  // the form's own message, or the button's (并入此单 in the agent console)
+  var message = (e.submitter && e.submitter.getAttribute("data-confirm")) ||
+    (e.target.getAttribute && e.target.getAttribute("data-confirm"));
   if (message && !window.confirm(message)) { e.preventDefault(); }
 }, true);
 // "Back" links (the error page): the CSP allows no javascript: URLs, so the link says data-back.
