@@ -69,10 +69,12 @@ class LinkState:
 def apply_feedback(state: LinkState, envelope: Envelope) -> LinkState:
     """Fold one feedback envelope into the state; duplicates and stale ones change nothing."""
     kind = envelope.kind
+    payload: Any = envelope.payload
+    if kind in _NO_STATUS:  # feedback that reports, not progresses (回访结果): only its number
+        return replace(state, seen=state.seen | {payload.seq})
     if kind not in _FEEDBACK_STATUS:
         raise ValueError(f"{kind} is not a feedback message")
     status = _FEEDBACK_STATUS[kind]
-    payload: Any = envelope.payload
     milestones = dict(state.milestones)
     at = payload.occurred_at
     if status not in milestones or at < milestones[status]:
@@ -97,6 +99,9 @@ _FEEDBACK_STATUS = {
     MessageKind.closed: LinkStatus.closed,
     MessageKind.rejected: LinkStatus.rejected,
 }
+
+#: Feedback kinds that move no status but take part in the sequence numbering.
+_NO_STATUS = frozenset({MessageKind.visit_result})
 
 
 def status_for(kind: MessageKind | str) -> LinkStatus:
