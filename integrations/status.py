@@ -29,10 +29,13 @@ class LinkStatus(StrEnum):
     # Highest on purpose: "not ours" hands the matter back to us, and a person must see it even
     # if a contradictory "closed" also came in (SH 二(一)2 首接责任制: the first receiver acts).
     rejected = "rejected"
+    # Set by the sender, never by feedback: it withdrew the matter (撤单, schema v2). Above
+    # everything, so late feedback from the receiver does not bring a withdrawn matter back.
+    cancelled = "cancelled"
 
 
 RANK: MappingProxyType[LinkStatus, int] = MappingProxyType({s: i for i, s in enumerate(LinkStatus)})
-FINAL = frozenset({LinkStatus.closed, LinkStatus.rejected})
+FINAL = frozenset({LinkStatus.closed, LinkStatus.rejected, LinkStatus.cancelled})
 
 
 def merge_status(current: LinkStatus | None, incoming: LinkStatus) -> LinkStatus:
