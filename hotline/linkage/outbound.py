@@ -113,6 +113,7 @@ def hand_over(session: Session, ticket: Ticket, service: str, reason: str, now: 
     if peer is None:
         log.warning("no peer %s configured: %s handed over by phone only", service, ticket.number)
         return False
+    area = _area_codes(session, ticket)
     payload = integrations.TicketTransfer(
         ticket_number=ticket.number, channel=_WIRE_CHANNELS.get(ticket.channel, "other"),
         request_type=ticket.request_type, category=ticket.category or "紧急求助",
@@ -121,7 +122,7 @@ def hand_over(session: Session, ticket: Ticket, service: str, reason: str, now: 
         transfer_reason=reason[:200] or "涉及人身财产安全的紧急事项", urgency="very_urgent",
         received_by=_registrar(session, ticket),
         deadline=ticket.close_due_at or ticket.next_due_at,
-        **_area_codes(session, ticket))
+        district_code=area.get("district_code"), street_code=area.get("street_code"))
     envelope = integrations.Envelope.new("ticket_transfer", sender=OUR_CODE,
                                          correlation_id=ticket.number, payload=payload, sent_at=now)
     link = _link_out(session, ticket, service)
