@@ -353,7 +353,7 @@ def sim110(
     # The simulator signs with what we verify, and verifies with what we sign.
     serve(port, code=peer, secret=cfg.verifying_secret(), peer_secret=cfg.signing_secret(),
           callback_url=f"{base}/api/v1/integrations/{peer}/inbound", step_delay_ms=step_delay_ms,
-          mapping=cfg.message_mapping, seed=seed)
+          mapping=cfg.message_mapping, seed=seed, schema_version=cfg.schema_version)
 
 
 @app.command()

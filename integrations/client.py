@@ -17,7 +17,7 @@ from enum import StrEnum
 import httpx
 from pydantic import ValidationError
 
-from integrations.messages import Ack, Envelope
+from integrations.messages import Ack, Envelope, VersionError
 from integrations.peers import PeerConfig
 from integrations.signing import REPLAYED_HEADER, sign
 
@@ -105,7 +105,10 @@ def send(
     ``client`` is passed in so the caller owns connection pooling (and tests can use a mock
     transport); timeouts come from the peer's config and override the client's.
     """
-    body = peer.encode(envelope)
+    try:
+        body = peer.encode(envelope)
+    except VersionError as exc:  # the peer's schema version has no such kind: never will
+        return SendResult(SendStatus.rejected, error=f"not sent: {exc}")
     headers = sign(
         peer.signing_secret(),
         body,

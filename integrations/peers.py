@@ -20,7 +20,9 @@ from typing import Any, Self
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from integrations.messages import (
+    KIND_SINCE,
     PAYLOAD_MODELS,
+    SCHEMA_VERSION,
     Ack,
     Envelope,
     MessageError,
@@ -148,9 +150,11 @@ class MessageMapping(BaseModel):
             out = {**out, "payload": {back.get(k, k): v for k, v in out["payload"].items()}}
         return out
 
-    def dump(self, envelope: Envelope) -> bytes:
-        """The exact bytes to sign and send: the envelope in the peer's names, compact UTF-8 JSON."""
-        doc = self.encode(envelope.model_dump(mode="json"))
+    def dump(self, envelope: Envelope, version: int | None = None) -> bytes:
+        """The exact bytes to sign and send: the envelope at the peer's schema ``version``
+        (default: the envelope's own) in the peer's names, compact UTF-8 JSON; raises
+        ``VersionError`` for a kind newer than ``version``."""
+        doc = self.encode(envelope.document(version))
         return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
 
     def parse(self, body: bytes | str) -> Envelope:
@@ -183,6 +187,11 @@ class PeerConfig(BaseModel):
     timeout_s: float = Field(default=10.0, gt=0, le=300, description="read/write/pool timeout")
     connect_timeout_s: float = Field(default=3.0, gt=0, le=60)
     max_attempts: int = Field(default=8, ge=1, le=100, description="after this many tries: dead")
+    schema_version: int = Field(
+        default=1, ge=1, le=SCHEMA_VERSION,
+        description="the message schema version the peer speaks: what we send it is written at "
+                    "this version (newer fields left out, newer kinds held back); 1 unless the "
+                    "peer has agreed to more")
     message_mapping: MessageMapping = Field(default_factory=MessageMapping)
 
     @field_validator("secret", "inbound_secret")
@@ -207,9 +216,14 @@ class PeerConfig(BaseModel):
     def verifying_secret(self) -> str:
         return (self.inbound_secret or self.secret).get_secret_value()
 
+    def speaks(self, kind: MessageKind | str) -> bool:
+        """Can this peer receive a message of ``kind`` at its schema version?"""
+        return KIND_SINCE[MessageKind(kind)] <= self.schema_version
+
     def encode(self, envelope: Envelope) -> bytes:
-        """The exact bytes to sign and send to this peer."""
-        return self.message_mapping.dump(envelope)
+        """The exact bytes to sign and send to this peer, at its schema version; raises
+        ``VersionError`` for a kind the peer's version does not have."""
+        return self.message_mapping.dump(envelope, self.schema_version)
 
     def decode(self, body: bytes | str) -> Envelope:
         """Parse bytes this peer sent; raises ``MessageError`` when invalid."""

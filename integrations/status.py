@@ -29,10 +29,13 @@ class LinkStatus(StrEnum):
     # Highest on purpose: "not ours" hands the matter back to us, and a person must see it even
     # if a contradictory "closed" also came in (SH 二(一)2 首接责任制: the first receiver acts).
     rejected = "rejected"
+    # Set by the sender, never by feedback: it withdrew the matter (撤单, schema v2). Above
+    # everything, so late feedback from the receiver does not bring a withdrawn matter back.
+    cancelled = "cancelled"
 
 
 RANK: MappingProxyType[LinkStatus, int] = MappingProxyType({s: i for i, s in enumerate(LinkStatus)})
-FINAL = frozenset({LinkStatus.closed, LinkStatus.rejected})
+FINAL = frozenset({LinkStatus.closed, LinkStatus.rejected, LinkStatus.cancelled})
 
 
 def merge_status(current: LinkStatus | None, incoming: LinkStatus) -> LinkStatus:
@@ -69,10 +72,12 @@ class LinkState:
 def apply_feedback(state: LinkState, envelope: Envelope) -> LinkState:
     """Fold one feedback envelope into the state; duplicates and stale ones change nothing."""
     kind = envelope.kind
+    payload: Any = envelope.payload
+    if kind in _NO_STATUS:  # feedback that reports, not progresses (回访结果): only its number
+        return replace(state, seen=state.seen | {payload.seq})
     if kind not in _FEEDBACK_STATUS:
         raise ValueError(f"{kind} is not a feedback message")
     status = _FEEDBACK_STATUS[kind]
-    payload: Any = envelope.payload
     milestones = dict(state.milestones)
     at = payload.occurred_at
     if status not in milestones or at < milestones[status]:
@@ -97,6 +102,9 @@ _FEEDBACK_STATUS = {
     MessageKind.closed: LinkStatus.closed,
     MessageKind.rejected: LinkStatus.rejected,
 }
+
+#: Feedback kinds that move no status but take part in the sequence numbering.
+_NO_STATUS = frozenset({MessageKind.visit_result})
 
 
 def status_for(kind: MessageKind | str) -> LinkStatus:

@@ -85,11 +85,14 @@ def receive(session: Session, peer_code: str, headers: Mapping[str, str], body: 
     ticket: Ticket | None
     if envelope.kind in integrations.TRANSFER_KINDS:
         ticket = _create_from_transfer(session, peer_code, envelope, now)
-        our_id = ticket.number
+    elif envelope.kind in integrations.FOLLOW_UP_KINDS:
+        ticket = _apply_follow_up(session, peer_code, envelope, now)
     else:
         ticket = _apply_feedback(session, peer_code, envelope, now)
-        our_id = ticket.number
-    ack = integrations.Ack(message_id=envelope.message_id, peer_id=our_id, received_at=now)
+    our_id = ticket.number
+    # Answered at the version the peer wrote in: a v1 peer never sees a "2" it would refuse.
+    ack = integrations.Ack(message_id=envelope.message_id, peer_id=our_id, received_at=now,
+                           schema_version=envelope.schema_version)
     ack_body = json.dumps(peer.message_mapping.encode(ack.model_dump(mode="json")), ensure_ascii=False)
     try:
         with session.begin_nested():
@@ -192,14 +195,7 @@ def _apply_feedback(session: Session, peer_code: str, envelope: integrations.Env
     link.updated_at = now
     if new.status == integrations.LinkStatus.closed and link.closed_at is None:
         link.closed_at = now
-    ticket = session.get(Ticket, link.ticket_id)
-    assert ticket is not None  # a foreign key
-    history.note(session, ticket, EventKind.peer_feedback, actor=None, now=now,
-                 reason=getattr(p, "note", None) or getattr(p, "reason", None),
-                 payload={"peer": peer_code, "kind": str(envelope.kind), "seq": p.seq,
-                          "link_status": str(link.status),
-                          # every field the peer sent (unit, officer, result, reason …), kept
-                          "record": p.model_dump(mode="json", exclude_none=True)})
+    ticket = _record_feedback(session, peer_code, envelope, link, now)
     if link.status == MatterStatus.rejected and before != MatterStatus.rejected:
         link.rejected_reason = getattr(p, "reason", None)
         if ticket.status == Status.emergency:
@@ -213,4 +209,49 @@ def _apply_feedback(session: Session, peer_code: str, envelope: integrations.Env
             log.warning("peer rejected a hand-over ticket=%s peer=%s reason=%s",
                         ticket.number, peer_code, link.rejected_reason)
     session.add(link)
+    return ticket
+
+
+def _record_feedback(session: Session, peer_code: str, envelope: integrations.Envelope,
+                     link: LinkedMatter, now: datetime, reason: str | None = None) -> Ticket:
+    """The message on the ticket's record, every field the peer sent (unit, officer, case
+    number, closure code …) kept and shown."""
+    p: Any = envelope.payload
+    ticket = session.get(Ticket, link.ticket_id)
+    assert ticket is not None  # a foreign key
+    history.note(session, ticket, EventKind.peer_feedback, actor=None, now=now,
+                 reason=reason or getattr(p, "note", None) or getattr(p, "reason", None),
+                 payload={"peer": peer_code, "kind": str(envelope.kind), "seq": p.seq,
+                          "kind_label": integrations.KIND_LABELS[envelope.kind],
+                          "link_status": str(link.status),
+                          "record": p.model_dump(mode="json", exclude_none=True)})
+    return ticket
+
+
+def _apply_follow_up(session: Session, peer_code: str, envelope: integrations.Envelope,
+                     now: datetime) -> Ticket:
+    """催办/督办, 撤单 or 补充信息 from a peer about a matter it handed to us (schema v2): on the
+    ticket's record, and the hotline supervisors told. A 撤单 does not close the ticket by
+    itself: whether the caller still needs us is for a person to judge (首接负责)."""
+    p: Any = envelope.payload
+    link = session.exec(select(LinkedMatter).where(LinkedMatter.peer_ref == envelope.correlation_id)
+                        .where(LinkedMatter.peer == peer_code)
+                        .where(LinkedMatter.direction == Direction.in_)).first()
+    if link is None:
+        raise InboundError(422, "unknown-matter", "未找到对应的联动事项",
+                           f"correlation_id {envelope.correlation_id}")
+    if envelope.kind == integrations.MessageKind.urge:
+        what, text = p.urge_level, p.reason
+    elif envelope.kind == integrations.MessageKind.cancel:
+        what, text = "撤单", p.reason
+    else:
+        what, text = "补充信息", p.content
+    ticket = _record_feedback(session, peer_code, envelope, link, now, reason=f"{peer_code}{what}：{text}")
+    link.updated_at = now
+    session.add(link)
+    notify_supervisors(
+        session, kind="linkage", ticket_id=ticket.id, now=now,
+        title=f"【{peer_code}{what}】工单 {ticket.number}",
+        body=f"{text[:200]}" + ("。对方已撤回该事项，请核实来电人诉求后按规定办结或继续办理。"
+                                if envelope.kind == integrations.MessageKind.cancel else ""))
     return ticket

@@ -40,6 +40,7 @@ class MatterStatus(StrEnum):
     result = "result"
     closed = "closed"
     rejected = "rejected"
+    cancelled = "cancelled"  # we withdrew it (撤单, schema v2)
 
 
 class OutboxMessage(SQLModel, table=True):

@@ -90,7 +90,8 @@ def figures(session: Session) -> dict[str, dict[str, Any]]:
 
 LINK_COLUMNS = ["工单", "对接平台", "方向", "对方状态", "对方编号", "发出时间", "对方确认", "办结时间"]
 MATTER_LABELS = {"queued": "待发送", "sent": "已送达", "accepted": "已受理", "dispatched": "已派警/派单",
-                 "on_site": "已到场", "result": "已反馈结果", "closed": "已办结", "rejected": "已退回"}
+                 "on_site": "已到场", "result": "已反馈结果", "closed": "已办结", "rejected": "已退回",
+                 "cancelled": "已撤回"}
 DIRECTION_LABELS = {"out": "移交对方", "in": "对方转来"}
 
 

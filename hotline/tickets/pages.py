@@ -16,6 +16,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
+import integrations
 from hotline.core.errors import DomainError, NotFound, TooManyRequests
 from hotline.core.ids import small_int
 from hotline.core.phones import normalise_phone
@@ -46,7 +47,9 @@ from hotline.web.render import WARN_LABELS, WebRoute, dt, templates
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 templates.env.globals.update(STATUS_LABELS=STATUS_LABELS, RATING_LABELS=RATING_LABELS,
                              CHANNEL_LABELS=CHANNEL_LABELS, NOT_ACCEPTED_LABELS=NOT_ACCEPTED_LABELS,
-                             min_reason=forms.MIN_REASON)
+                             min_reason=forms.MIN_REASON,
+                             # a peer's record shows with Chinese field names (issue 18)
+                             PEER_FIELD_LABELS=integrations.FIELD_LABELS)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ import sys
 import tomllib
 from pathlib import Path
 
+from integrations.messages import SUPPORTED_VERSIONS
 from integrations.peers import MessageMapping
 from integrations.simulator import SimulatorSettings, serve
 
@@ -41,6 +42,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--tolerance-s", type=int, default=300, help="signature timestamp tolerance")
     p.add_argument("--seed", type=int, help="seed for the out-of-order shuffle")
     p.add_argument("--mapping", help="JSON/TOML file with {kinds, fields} renames (110's wire names)")
+    p.add_argument("--schema-version", type=int, choices=SUPPORTED_VERSIONS, default=1,
+                   help="message schema version this 110 speaks (2: 接警员, 警号, 案件编号, 结警代码 …)")
     p.add_argument("--log-level", default="warning")
     args = p.parse_args(argv)
     if not args.secret or not args.peer_secret:
@@ -49,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         code=args.code, peer_code=args.peer_code, secret=args.secret, peer_secret=args.peer_secret,
         callback_url=args.callback_url, push_url=args.push_url, step_delay_ms=args.step_delay_ms,
         tolerance_s=args.tolerance_s, seed=args.seed, mapping=_mapping(args.mapping),
+        schema_version=args.schema_version,
     )
     serve(args.port, host=args.host, settings=settings, log_level=args.log_level)
     return 0

@@ -30,7 +30,8 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from integrations.backoff import next_attempt_delay
 from integrations.client import SendResult, send
 from integrations.messages import (
-    FEEDBACK_KINDS,
+    FOLLOW_UP_KINDS,
+    TRANSFER_KINDS,
     Ack,
     Envelope,
     MessageError,
@@ -59,6 +60,9 @@ class Alarm:
     ack: Ack
     police: bool
     callbacks: list[dict[str, Any]] = field(default_factory=list)
+    #: 催办/督办, 撤单 and 补充信息 12345 sent later about this matter (schema v2).
+    follow_ups: list[dict[str, Any]] = field(default_factory=list)
+    cancelled: bool = False
 
     def public(self) -> dict[str, Any]:
         payload: Any = self.envelope.payload
@@ -66,12 +70,17 @@ class Alarm:
             "alarm_number": self.alarm_number,
             "message_id": str(self.envelope.message_id),
             "kind": self.envelope.kind.value,
+            "schema_version": self.envelope.schema_version,
             "sender": self.envelope.sender,
             "correlation_id": self.envelope.correlation_id,
             "received_at": self.ack.received_at.isoformat(),
             "police_matter": self.police,
             "content": getattr(payload, "content", None),
+            # every field as it arrived, so a drill can see what 12345 sent at which version
+            "record": payload.model_dump(mode="json", exclude_none=True),
             "callbacks": self.callbacks,
+            "follow_ups": self.follow_ups,
+            "cancelled": self.cancelled,
         }
 
 
@@ -127,6 +136,7 @@ class Simulator:
             code=s.peer_code, name="12345", base_url=url, inbound_path="", secret=SecretStr(s.secret),
             timeout_s=s.callback_timeout_s, connect_timeout_s=min(3.0, s.callback_timeout_s),
             max_attempts=s.callback_attempts, message_mapping=s.mapping,
+            schema_version=s.schema_version,
         )
 
     # --- inbound ------------------------------------------------------------------------
@@ -177,13 +187,16 @@ class Simulator:
         if key in self.alarms:
             self.stats["duplicates"] += 1
             return self._ack_response(self.alarms[key].ack, replayed=True)
-        if envelope.kind in FEEDBACK_KINDS:
+        if envelope.kind in FOLLOW_UP_KINDS:
+            return self._follow_up(envelope)
+        if envelope.kind not in TRANSFER_KINDS:
             return self._feedback(envelope)
 
         payload: Any = envelope.payload
         text = payload.content
         number = self.next_alarm_number()
-        ack = Ack(message_id=envelope.message_id, peer_id=number, received_at=self.clock())
+        ack = Ack(message_id=envelope.message_id, peer_id=number, received_at=self.clock(),
+                  schema_version=envelope.schema_version)
         alarm = Alarm(number, envelope, ack, police=triage.is_police_matter(text))
         self.alarms[key] = alarm
         self.stats["received"] += 1
@@ -194,12 +207,36 @@ class Simulator:
     def _feedback(self, envelope: Envelope) -> Response:
         """12345 reporting on a matter we pushed to it: record it, acknowledge it."""
         payload: Any = envelope.payload
-        ack = Ack(message_id=envelope.message_id, peer_id=payload.ref, received_at=self.clock())
+        ack = Ack(message_id=envelope.message_id, peer_id=payload.ref, received_at=self.clock(),
+                  schema_version=envelope.schema_version)
         # Store under the message id too, so a repeat is answered with the same ack.
         self.alarms[str(envelope.message_id)] = Alarm(payload.ref, envelope, ack, police=False)
         self.feedback.append({"kind": envelope.kind.value, "ref": payload.ref, "seq": payload.seq,
-                              "correlation_id": envelope.correlation_id})
+                              "correlation_id": envelope.correlation_id,
+                              "schema_version": envelope.schema_version,
+                              "record": payload.model_dump(mode="json", exclude_none=True)})
         self.stats["feedback_received"] += 1
+        return self._ack_response(ack, replayed=False)
+
+    def _follow_up(self, envelope: Envelope) -> Response:
+        """12345 pressing, withdrawing or adding to a matter it handed us (schema v2): kept on
+        that matter; a withdrawn one gets no more callbacks."""
+        alarm = next((a for a in self.alarms.values() if a.envelope.kind in TRANSFER_KINDS
+                      and a.envelope.sender == envelope.sender
+                      and a.envelope.correlation_id == envelope.correlation_id), None)
+        if alarm is None:
+            self.stats["rejected_invalid"] += 1
+            return _problem(422, "unknown-matter", "未找到对应的警情",
+                            f"no matter {envelope.correlation_id!r} from {envelope.sender}")
+        payload: Any = envelope.payload
+        ack = Ack(message_id=envelope.message_id, peer_id=alarm.alarm_number, received_at=self.clock(),
+                  schema_version=envelope.schema_version)
+        self.alarms[str(envelope.message_id)] = Alarm(alarm.alarm_number, envelope, ack, police=False)
+        alarm.follow_ups.append({"kind": envelope.kind.value, "message_id": str(envelope.message_id),
+                                 "record": payload.model_dump(mode="json", exclude_none=True)})
+        if envelope.kind is MessageKind.cancel:
+            alarm.cancelled = True
+        self.stats["follow_ups_received"] += 1
         return self._ack_response(ack, replayed=False)
 
     def _ack_response(self, ack: Ack, *, replayed: bool) -> Response:
@@ -221,13 +258,18 @@ class Simulator:
         start = self.clock()
         step = timedelta(milliseconds=max(s.step_delay_ms, 1))
         unit = "浦东公安分局陆家嘴派出所"
+        # Schema v2 fields (left out on the wire when 12345 is configured at version 1).
+        who = {"officer": "王建国", "officer_code": "031528", "unit_code": "310115550000",
+               "case_number": f"A{alarm.alarm_number[1:]}"}
         if alarm.police:
             steps: list[tuple[MessageKind, dict[str, Any]]] = [
                 (MessageKind.accepted, {"peer_id": alarm.alarm_number}),
-                (MessageKind.dispatched, {"unit": unit}),
-                (MessageKind.on_site, {"unit": unit}),
-                (MessageKind.result, {"result": f"民警已到场处置：{payload.content[:100]}"}),
-                (MessageKind.closed, {"note": "已结警"}),
+                (MessageKind.dispatched, {"unit": unit, **who}),
+                (MessageKind.on_site, {"unit": unit, **who}),
+                (MessageKind.result, {"result": f"民警已到场处置：{payload.content[:100]}",
+                                      "result_category": "现场处置", **who}),
+                (MessageKind.closed, {"note": "已结警", "result_category": "现场处置",
+                                      "closure_code": "10", **who}),
             ]
         else:
             steps = [(MessageKind.rejected, {
@@ -254,6 +296,8 @@ class Simulator:
         copies = 2 if mode.duplicate_deliveries else 1
         for envelope in envelopes:
             await asyncio.sleep(self.settings.step_delay_ms / 1000)
+            if alarm.cancelled:  # 12345 withdrew it: nothing more to report
+                break
             for _ in range(copies):
                 result = await self._deliver(peer, envelope)
                 alarm.callbacks.append({
@@ -296,6 +340,8 @@ class Simulator:
                 caller_phone=request.caller_phone, address=request.address or "未提供",
                 content=text, category_code=triage.category_code(text), level=4,
                 jurisdiction_code=f"{self.settings.region_code}000000",
+                request_type=triage.request_type(text),  # type: ignore[arg-type]
+                received_by="接警员 李敏", incident_time=now - timedelta(minutes=5),
             )
         elif request.kind is MessageKind.ticket_transfer:
             payload = TicketTransfer(
@@ -303,6 +349,7 @@ class Simulator:
                 category="110转办", content=text, address=request.address, caller_name=request.caller_name,
                 caller_phone=request.caller_phone, registered_at=now,
                 transfer_reason="非警务求助，属12345受理范围（SH 二(一)2）",
+                received_by="接警员 李敏", incident_time=now - timedelta(minutes=5),
             )
         else:
             return _problem(422, "kind", "只能推送警单或工单", f"kind {request.kind} cannot be pushed")
@@ -343,7 +390,7 @@ def create_app(settings: SimulatorSettings, *, clock: Clock = _utcnow) -> FastAP
 
     @app.get("/alarms", summary="everything received, in arrival order")
     def alarms() -> list[dict[str, Any]]:
-        return [a.public() for a in sim.alarms.values() if a.envelope.kind not in FEEDBACK_KINDS]
+        return [a.public() for a in sim.alarms.values() if a.envelope.kind in TRANSFER_KINDS]
 
     @app.get("/pushes", summary="matters pushed to 12345 and the feedback 12345 sent about them")
     def pushes() -> dict[str, Any]:
@@ -374,10 +421,10 @@ def create_app(settings: SimulatorSettings, *, clock: Clock = _utcnow) -> FastAP
         return {
             **{k: sim.stats.get(k, 0) for k in (
                 "requests", "received", "duplicates", "rejected_signature", "rejected_invalid",
-                "refused_down", "http500", "feedback_received", "pushes",
+                "refused_down", "http500", "feedback_received", "follow_ups_received", "pushes",
                 "callback_attempts", "callbacks_sent", "callbacks_failed",
             )},
-            "alarms": sum(a.envelope.kind not in FEEDBACK_KINDS for a in sim.alarms.values()),
+            "alarms": sum(a.envelope.kind in TRANSFER_KINDS for a in sim.alarms.values()),
             "pending_timelines": len(sim.tasks),
             "mode": sim.mode.model_dump(),
         }

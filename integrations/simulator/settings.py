@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from integrations.messages import PeerCode
+from integrations.messages import SCHEMA_VERSION, PeerCode
 from integrations.peers import MessageMapping
 
 
@@ -30,6 +30,9 @@ class SimulatorSettings(BaseModel):
     callback_attempts: int = Field(default=3, ge=1, le=20)
     seed: int | None = Field(default=None, description="seeds the out-of-order shuffle")
     mapping: MessageMapping = Field(default_factory=MessageMapping)
+    schema_version: int = Field(default=1, ge=1, le=SCHEMA_VERSION,
+                                description="the message schema version this 110 speaks: its "
+                                            "callbacks and pushes are written at it")
 
     @property
     def effective_push_url(self) -> str | None:

@@ -12,6 +12,7 @@ import pytest
 
 from integrations import (
     PAYLOAD_MODELS,
+    SCHEMA_VERSION,
     Ack,
     Envelope,
     MessageError,
@@ -31,7 +32,8 @@ def test_envelope_round_trips_through_json() -> None:
     envelope = transfer_envelope()
     again = parse_envelope(envelope.model_dump_json())
     assert again == envelope
-    assert again.schema_version == 1 and again.kind is MessageKind.ticket_transfer
+    # built at the newest schema version (2 since issue 18); v1 is what a v1 peer is sent
+    assert again.schema_version == SCHEMA_VERSION == 2 and again.kind is MessageKind.ticket_transfer
 
 
 def test_police_order_carries_the_110_record_fields() -> None:
@@ -46,7 +48,7 @@ def test_police_order_carries_the_110_record_fields() -> None:
     ("change", "expected"),
     [
         ({"kind": "nonsense"}, "kind: Input should be"),
-        ({"schema_version": 2}, "schema_version: Input should be 1"),
+        ({"schema_version": 3}, "schema_version: Input should be 1 or 2"),
         ({"message_id": "not-a-uuid"}, "message_id:"),
         ({"sent_at": "2025-06-16T09:30:00"}, "sent_at: Input should have timezone info"),
         ({"sender": "12 345"}, "sender: String should match pattern"),
@@ -103,7 +105,7 @@ def test_json_schemas_cover_every_kind_and_tie_payload_to_kind() -> None:
     schemas = json_schemas()
     assert set(schemas) == {"envelope", "ack", *(k.value for k in PAYLOAD_MODELS)}
     envelope = schemas["envelope"]
-    assert envelope["$id"].endswith(":v1:envelope")
+    assert envelope["$id"].endswith(":v2:envelope")  # the newest version unless asked
     assert envelope["additionalProperties"] is False
     rules = {r["if"]["properties"]["kind"]["const"]: r["then"]["properties"]["payload"]["$ref"]
              for r in envelope["allOf"]}
@@ -127,7 +129,9 @@ def test_schemas_cli_writes_one_file_per_schema(tmp_path: object) -> None:
     subprocess.run([sys.executable, "-m", "integrations", "schemas", "--out", str(out)],
                    cwd=REPO, check=True, capture_output=True)
     files = sorted(p.name for p in out.iterdir())
-    assert "envelope.v1.schema.json" in files and len(files) == len(json_schemas())
+    # every schema version, side by side (v2 added four kinds in issue 18)
+    assert "envelope.v1.schema.json" in files and "envelope.v2.schema.json" in files
+    assert len(files) == len(json_schemas(1)) + len(json_schemas(2))
     assert json.loads((out / "police_order.v1.schema.json").read_text())["title"] == "PoliceOrder"
 
 

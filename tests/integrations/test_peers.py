@@ -34,7 +34,9 @@ def test_example_file_lists_110_119_120_122_and_utilities() -> None:
     assert {"110", "119", "120", "122", "96116", "95598", "gas"} <= set(peers)
     p110 = peers["110"]
     assert p110.url == "http://127.0.0.1:9110/api/v1/inbound"
-    assert p110.message_mapping.fields["alarm_number"] == "接警单号"
+    # 110's names hold in its 警单 only (issue 18: a 12345 工单 must not carry 报警内容)
+    assert p110.message_mapping.by_kind["police_order"]["alarm_number"] == "接警单号"
+    assert "content" not in p110.message_mapping.fields
     assert p110.signing_secret() != p110.verifying_secret()
     assert peers["119"].verifying_secret() == peers["119"].signing_secret()
     assert "change-me" not in repr(p110)  # secrets never show in logs
@@ -66,7 +68,7 @@ def test_environment_overrides_the_file() -> None:
     }
     peers = load_peers_from_env(env)
     assert peers["110"].signing_secret() == "from-env" and peers["110"].timeout_s == 2.5
-    assert peers["110"].message_mapping.fields["alarm_number"] == "接警单号"  # kept from the file
+    assert peers["110"].message_mapping.by_kind["police_order"]["alarm_number"] == "接警单号"  # kept
     assert peers["gas"].base_url == "http://gas.internal:8080"
     assert peers["122"].message_mapping.fields == {"content": "事故描述"}
 
@@ -86,7 +88,8 @@ def test_mapping_renames_on_the_wire_and_back() -> None:
     assert wire["kind"] == "JJD"
     assert wire["payload"]["接警单号"] == "J31011520250616000123" and "alarm_number" not in wire["payload"]
     assert wire["payload"]["管辖单位代码"] == "310115000000"
-    assert peer.decode(peer.encode(envelope)) == envelope
+    # the peer is at schema version 1 (the default): what comes back is the v1 form
+    assert peer.decode(peer.encode(envelope)) == envelope.for_version(1)
 
 
 @pytest.mark.parametrize(
