@@ -11,6 +11,7 @@ from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hotline.core.errors import DomainError
+from hotline.web.messages import zh_message
 
 PROBLEM_BASE = "https://hotline.example.cn/problems/"
 MEDIA_TYPE = "application/problem+json"
@@ -54,7 +55,8 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [
-            {"field": _loc(e), "message": str(e.get("msg", "")), "type": e.get("type")}
+            # Chinese for the agent or integrator reading it; ``type`` stays pydantic's, for code.
+            {"field": _loc(e), "message": zh_message(dict(e)), "type": e.get("type")}
             for e in exc.errors()
         ]
         detail = "；".join(f"{e['field'] or '请求'}: {e['message']}" for e in errors[:5])

@@ -47,6 +47,8 @@ def test_register_validation(api: Api, client: TestClient, headers: Any, engine:
     problem = r.json()
     assert problem["status"] == 422 and problem["title"] and problem["type"].startswith("https://")
     assert any(e["field"].startswith(field) for e in problem["errors"]), problem
+    # The reason in Chinese (issue 17: "Input should be …" reached the people reading it).
+    assert all(any("\u4e00" <= ch <= "\u9fff" for ch in e["message"]) for e in problem["errors"])
     assert _counts(engine) == before
 
 
