@@ -91,7 +91,8 @@ def _column(page: object, index: int) -> list[str]:
     """The data-sort value (or the text) of column ``index`` of the page's sortable table."""
     return page.eval_on_selector_all(  # type: ignore[attr-defined, no-any-return]
         "table.sortable tbody tr", f"""rows => rows.map(r => {{
-            const c = r.cells[{index}]; return c ? (c.getAttribute('data-sort') || c.textContent.trim()) : ''; }})""")
+            const c = r.cells[{index}];
+            return c ? (c.getAttribute('data-sort') || c.textContent.trim()) : ''; }})""")
 
 
 @pytest.mark.parametrize(("user", "path"), [("agent", "/search?q=小区"), ("donghua", "/inbox?tab=doing")])
