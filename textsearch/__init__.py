@@ -6,6 +6,7 @@ exactly our tokens and needs no Chinese parser), asks its full-text index for ca
 ranks them here, so both databases give the same order and the evaluation measures one ranker.
 """
 
+from textsearch.cluster import group_similar, idf_weights, representative
 from textsearch.query import Query, build_query, fts5_match, tsquery
 from textsearch.rank import Bm25Params, Document, FieldWeights, rank
 from textsearch.snippet import highlight, snippet
@@ -18,9 +19,12 @@ __all__ = [
     "Query",
     "build_query",
     "fts5_match",
+    "group_similar",
     "highlight",
+    "idf_weights",
     "index_tokens",
     "rank",
+    "representative",
     "segment",
     "similarity",
     "snippet",

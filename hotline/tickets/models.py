@@ -150,6 +150,8 @@ class Ticket(SQLModel, table=True):
         Index("ix_tickets_next_due_open", "next_due_at"),
         Index("ix_tickets_next_at_risk", "next_at_risk_at"),
         Index("ix_tickets_status_created", "status", "created_at"),
+        # Time-span reads over every status: the hotspots and the anomaly detector.
+        Index("ix_tickets_created", "created_at"),
     )
 
     id: int = Field(default=None, primary_key=True)
