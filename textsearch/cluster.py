@@ -12,10 +12,12 @@ of one text, not of the cluster.
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 #: Cosine to a cluster's centroid at or above which a text joins it. Provisional, set on a
 #: handful of our own texts (not a labelled set): in one street and category, with idf weights
@@ -36,9 +38,21 @@ def idf_weights(docs: Iterable[Iterable[str]]) -> dict[str, float]:
     return {tok: math.log((1 + n) / (1 + d)) + 1.0 for tok, d in df.items()}
 
 
-def _vector(tokens: Iterable[str], idf: dict[str, float] | None) -> dict[str, float]:
-    return {t: (1.0 + math.log(c)) * (idf.get(t, 1.0) if idf else 1.0)
-            for t, c in Counter(tokens).items()}
+#: Each text is compared by its heaviest tokens only: a long message's hundreds of tokens add
+#: cost, not discrimination (its rare, idf-heavy words name the matter).
+TOP_TOKENS = 32
+
+
+def _vector(tokens: Iterable[str], idf: dict[str, float] | None,
+            top: int | None = TOP_TOKENS) -> dict[str, float]:
+    counts = Counter(tokens)
+    if idf:
+        vec = {t: (1.0 + math.log(c) if c > 1 else 1.0) * idf.get(t, 1.0) for t, c in counts.items()}
+    else:
+        vec = {t: 1.0 + math.log(c) if c > 1 else 1.0 for t, c in counts.items()}
+    if top is not None and len(vec) > top:  # ties: the earlier token (the text's own order)
+        vec = dict(heapq.nlargest(top, vec.items(), key=itemgetter(1)))
+    return vec
 
 
 @dataclass
@@ -60,26 +74,37 @@ class _Centroid:
 
 
 def group_similar(docs: Sequence[Sequence[str]], threshold: float = THRESHOLD,
-            idf: dict[str, float] | None = None) -> list[list[int]]:
+                  idf: dict[str, float] | None = None,
+                  top: int | None = TOP_TOKENS) -> list[list[int]]:
     """Indices of ``docs`` grouped by matter, each cluster in input order, clusters in the
-    order of their first member. An empty text is a cluster of its own (it matches nothing)."""
+    order of their first member. An empty text is a cluster of its own (it matches nothing).
+
+    Only clusters sharing a token with the text are scored (an inverted index from token to
+    the clusters whose centroid has it), so a text costs its postings, not every cluster."""
     clusters: list[list[int]] = []
     centroids: list[_Centroid] = []
+    postings: dict[str, list[int]] = {}
     for i, tokens in enumerate(docs):
-        vec = _vector(tokens, idf)
+        vec = _vector(tokens, idf, top)
         norm = math.sqrt(sum(w * w for w in vec.values()))
+        dots: dict[int, float] = {}
+        for tok, w in vec.items():
+            for k in postings.get(tok, ()):
+                dots[k] = dots.get(k, 0.0) + w * centroids[k].weights[tok]
         best, best_sim = -1, threshold
-        for k, centroid in enumerate(centroids):
-            sim = centroid.cosine(vec, norm)
+        for k, dot in sorted(dots.items()):
+            sim = dot / (norm * math.sqrt(centroids[k].sq)) if norm and centroids[k].sq else 0.0
             if sim >= best_sim:
                 best, best_sim = k, sim
         if best < 0 or not vec:
-            clusters.append([i])
+            best = len(clusters)
+            clusters.append([])
             centroids.append(_Centroid())
-            centroids[-1].add(vec)
-        else:
-            clusters[best].append(i)
-            centroids[best].add(vec)
+        clusters[best].append(i)
+        for tok in vec:
+            if tok not in centroids[best].weights:
+                postings.setdefault(tok, []).append(best)
+        centroids[best].add(vec)
     return clusters
 
 
@@ -87,6 +112,8 @@ def representative(docs: Sequence[Sequence[str]], members: Sequence[int],
                    idf: dict[str, float] | None = None) -> int:
     """The member closest to its cluster's centroid: the text that best names the matter."""
     centroid = _Centroid()
+    if len(members) == 1:
+        return members[0]
     vectors = {i: _vector(docs[i], idf) for i in members}
     for vec in vectors.values():
         centroid.add(vec)
