@@ -41,6 +41,8 @@ def idf_weights(docs: Iterable[Iterable[str]]) -> dict[str, float]:
 #: Each text is compared by its heaviest tokens only: a long message's hundreds of tokens add
 #: cost, not discrimination (its rare, idf-heavy words name the matter).
 TOP_TOKENS = 32
+#: A token posted under more clusters than this is too common to find candidates by.
+MAX_POSTING = 64
 
 
 def _vector(tokens: Iterable[str], idf: dict[str, float] | None,
@@ -79,21 +81,25 @@ def group_similar(docs: Sequence[Sequence[str]], threshold: float = THRESHOLD,
     """Indices of ``docs`` grouped by matter, each cluster in input order, clusters in the
     order of their first member. An empty text is a cluster of its own (it matches nothing).
 
-    Only clusters sharing a token with the text are scored (an inverted index from token to
-    the clusters whose centroid has it), so a text costs its postings, not every cluster."""
+    Candidates come from an inverted index, token → the clusters whose centroid has it: a text
+    is scored (exactly) only against clusters it shares a token with, and a token already
+    posted under more than ``MAX_POSTING`` clusters (小区, 反映: words of every matter) is not
+    walked, so a text costs a few short postings, not every cluster. A text that shares only
+    such common words with a cluster is not on its matter."""
     clusters: list[list[int]] = []
     centroids: list[_Centroid] = []
     postings: dict[str, list[int]] = {}
     for i, tokens in enumerate(docs):
         vec = _vector(tokens, idf, top)
         norm = math.sqrt(sum(w * w for w in vec.values()))
-        dots: dict[int, float] = {}
-        for tok, w in vec.items():
-            for k in postings.get(tok, ()):
-                dots[k] = dots.get(k, 0.0) + w * centroids[k].weights[tok]
+        candidates: set[int] = set()
+        for tok in vec:
+            posted = postings.get(tok, ())
+            if len(posted) <= MAX_POSTING:
+                candidates.update(posted)
         best, best_sim = -1, threshold
-        for k, dot in sorted(dots.items()):
-            sim = dot / (norm * math.sqrt(centroids[k].sq)) if norm and centroids[k].sq else 0.0
+        for k in sorted(candidates):
+            sim = centroids[k].cosine(vec, norm)
             if sim >= best_sim:
                 best, best_sim = k, sim
         if best < 0 or not vec:

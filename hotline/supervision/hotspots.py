@@ -10,11 +10,15 @@ surge alert names the matter (docs/METRICS.md).
 
 Cost: one query over an indexed ``created_at`` range (``ix_tickets_created``), bounded by the
 window; jieba runs once per distinct text per process (``_tokens`` is cached), so a page load
-after the first re-clusters the span's texts without re-segmenting them.
+after the first re-clusters the span's texts without re-segmenting them; and a computed list
+is reused for a minute while no ticket comes in (``CACHE_SECONDS``). Measured in
+bench/RESULTS.md: a city of 700 calls a day is within a second for the day, several for the
+week on this loaded machine — precomputing in the periodic job is the next step if that grows.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -22,8 +26,9 @@ from functools import lru_cache
 from typing import Any, Literal
 
 from sqlalchemy import select as sa_select
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
+from hotline.core.settings import get_settings
 from hotline.tickets.models import Ticket, TicketUnit
 from hotline.units.models import Unit, UnitKind
 from textsearch import group_similar, idf_weights, index_tokens, representative
@@ -58,11 +63,17 @@ def street_of(units: dict[int, Unit]) -> dict[int, int]:
     return out
 
 
+#: Distinct tokens kept per text, in text order: a long message states its matter first, and
+#: every token costs on each run (benchmark: bench/hotspots_bench.py).
+MAX_TOKENS = 80
+
+
 @lru_cache(maxsize=65_536)
 def _tokens(text: str) -> tuple[str, ...]:
-    """A ticket's tokens, one-character words dropped (那, 家, 还: they match across matters);
-    cached because the same texts are clustered on every run."""
-    return tuple(t for t in index_tokens(text) if len(t) >= 2)
+    """A ticket's distinct tokens, one-character words dropped (那, 家, 还: they match across
+    matters); cached because the same texts are clustered on every run."""
+    distinct = dict.fromkeys(t for t in index_tokens(text) if len(t) >= 2)
+    return tuple(distinct)[:MAX_TOKENS]
 
 
 @dataclass
@@ -183,10 +194,45 @@ def clusters(session: Session, now: datetime, since: datetime,
     return out
 
 
+#: A computed list is reused for this long by later page loads of the same process, as long as
+#: no ticket came or went in its span (``_fingerprint``): supervisors reloading the board do
+#: not re-cluster a busy city's fortnight each time.
+CACHE_SECONDS = 60
+_cache: dict[tuple[Any, ...], tuple[datetime, tuple[int, int], list[Hotspot]]] = {}
+_cache_lock = threading.Lock()
+
+
+def _fingerprint(session: Session, since: datetime, now: datetime) -> tuple[int, int]:
+    """How many tickets the span holds and the newest id: one index range count."""
+    count, top = session.exec(select(func.count(), func.max(Ticket.id))
+                              .where(col(Ticket.created_at) > since)
+                              .where(col(Ticket.created_at) <= now)).one()
+    return int(count), int(top or 0)
+
+
 def hotspots(session: Session, now: datetime, window: str = "day",
              streets: Iterable[int] | None = None, sort: str = "count") -> list[Hotspot]:
     """The hotspots of the window (``day`` or ``week``): clusters with at least ``MIN_COUNT``
     tickets in it, each with the count of the window before and the trend."""
+    span = WINDOWS[window]
+    scope = tuple(sorted(streets)) if streets is not None else None
+    key = (str(session.get_bind().engine.url), get_settings().database_schema, window, scope)
+    fingerprint = _fingerprint(session, now - 2 * span, now)
+    with _cache_lock:
+        hit = _cache.get(key)
+    if hit is not None and hit[1] == fingerprint and \
+            timedelta(0) <= now - hit[0] <= timedelta(seconds=CACHE_SECONDS):
+        return sort_hotspots(hit[2], sort)
+    found = _compute(session, now, window, scope)
+    with _cache_lock:
+        if len(_cache) > 64:
+            _cache.clear()
+        _cache[key] = (now, fingerprint, found)
+    return sort_hotspots(found, sort)
+
+
+def _compute(session: Session, now: datetime, window: str,
+             streets: Iterable[int] | None) -> list[Hotspot]:
     span = WINDOWS[window]
     start = now - span
     out: list[Hotspot] = []
@@ -199,7 +245,7 @@ def hotspots(session: Session, now: datetime, window: str = "day",
             title=c.title, count=len(current), previous=len(c.members) - len(current), key=c.key,
             last_at=current[-1].created_at,
             numbers=[m.number for m in reversed(current)][:NUMBERS_KEPT]))
-    return sort_hotspots(out, sort)
+    return out
 
 
 def sort_hotspots(items: list[Hotspot], sort: str) -> list[Hotspot]:

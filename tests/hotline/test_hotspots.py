@@ -63,7 +63,7 @@ def test_hotspots_per_day_and_week_and_the_surge_names_the_matter(
     with Session(engine) as s:
         day = hotspots.hotspots(s, NOW, "day")
         week = hotspots.hotspots(s, NOW, "week")
-        assert len(day) == 2, [h.to_dict() for h in day]  # the manhole had no call today
+        assert len(day) == 2, [(h.title, h.count, h.previous, h.numbers) for h in day]  # the manhole had no call today
         bbq, works = day
         assert (bbq.street, bbq.category, bbq.count, bbq.previous) == ("东华街道办事处", NOISE, 6, 1)
         assert bbq.trend == "up" and bbq.trend_label == "上升 5 件（+500%）"
@@ -117,3 +117,23 @@ def test_hotspots_api_scoped_to_the_managers_streets(
     bad = get("supervisor", window="month")
     assert bad.status_code == 422 and "window" in bad.text
     assert get("donghua").status_code == 403
+
+
+def test_a_category_surge_of_different_matters_is_still_raised(
+        api: Api, city: City, engine: Engine) -> None:
+    """Six unrelated noise complaints in one street in a day: no single matter surges, the
+    category does — the per-category alert stays, and says so."""
+    matters = ["西山公园广场舞音响每天早上六点开始放，声音特别大。",
+               "西山路一家酒吧周末放音乐到凌晨三点，低音震得窗户响。",
+               "楼上邻居装修天天电钻，中午午休时间也不停。",
+               "西山立交桥下大货车半夜鸣笛，影响周边居民休息。",
+               "对面楼住户养的狗整夜叫个不停，已经沟通过多次没用。",
+               "西山菜市场凌晨四点卸货，叉车和吆喝声吵醒整栋楼。"]
+    for i, text in enumerate(matters):
+        _file(api, city, NOW - timedelta(hours=6 - i), "XC-XS", text)
+    with Session(engine) as s:
+        assert hotspots.hotspots(s, NOW, "day") == []  # six matters of one call each
+        surges = [a for a in detect(s, NOW) if a.kind == "surge"]
+        assert len(surges) == 1
+        assert surges[0].key == f"{NOISE}@{city.unit('XC-XS')}" and surges[0].observed == 6
+        assert "“环境保护/噪声污染”类诉求 24 小时内 6 件" in surges[0].detail["message"]
