@@ -91,7 +91,7 @@ def bench(runs: int, now: datetime) -> None:
 
     from hotline.core.db import get_engine
     from hotline.supervision import hotspots
-    from hotline.supervision.anomalies import BASELINE_DAYS
+    from hotline.supervision.anomalies import BASELINE_DAYS, SURGE_MIN
     from hotline.tickets.models import Ticket
 
     engine = get_engine()
@@ -121,7 +121,9 @@ def bench(runs: int, now: datetime) -> None:
             ("day hotspots (48 h span)", lambda s: hotspots.hotspots(s, now, "day")),
             ("week hotspots (14-day span)", lambda s: hotspots.hotspots(s, now, "week")),
             (f"surge detector's clusters ({BASELINE_DAYS + 1}-day span)",
-             lambda s: hotspots.clusters(s, now, now - timedelta(days=BASELINE_DAYS + 1)))):
+             lambda s: hotspots.clusters(s, now, now - timedelta(days=BASELINE_DAYS + 1),
+                                         active_since=now - timedelta(days=1),
+                                         min_active=SURGE_MIN))):
         hotspots._tokens.cache_clear()
         hotspots._cache.clear()
         with Session(engine) as s:

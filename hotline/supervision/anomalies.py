@@ -53,8 +53,9 @@ def _surges(session: Session, now: datetime, day: date) -> list[AnomalyAlert]:
     Both compare the last 24 hours with the daily mean of the ``BASELINE_DAYS`` before. The
     cluster's alert names the matter (its representative text), the count and the baseline; its
     key is the cluster's (category, street, first ticket), stable while the matter lasts."""
-    clusters = hotspots.clusters(session, now, now - timedelta(days=BASELINE_DAYS + 1))
     start = now - timedelta(days=1)
+    clusters = hotspots.clusters(session, now, now - timedelta(days=BASELINE_DAYS + 1),
+                                 active_since=start, min_active=SURGE_MIN)
     fresh: list[AnomalyAlert] = []
     explained: set[tuple[str, int]] = set()
     recent: Counter[tuple[str, int]] = Counter()

@@ -157,10 +157,14 @@ def _excerpt(text: str) -> str:
 
 
 def clusters(session: Session, now: datetime, since: datetime,
-             streets: Iterable[int] | None = None) -> list[Cluster]:
+             streets: Iterable[int] | None = None, active_since: datetime | None = None,
+             min_active: int = 1) -> list[Cluster]:
     """The clusters of the tickets created in (since, now], per street and category.
 
-    ``streets``: only these streets (a manager's subtree); None = every street."""
+    ``streets``: only these streets (a manager's subtree); None = every street.
+    ``active_since``/``min_active``: skip the groups with fewer tickets than that since then —
+    none of their clusters can reach the count the caller looks for, and clustering them is
+    most of the cost."""
     units = {u.id: u for u in session.exec(select(Unit))}
     street_map = street_of(units)
     keep = set(streets) if streets is not None else None
@@ -183,6 +187,9 @@ def clusters(session: Session, now: datetime, since: datetime,
         seen.add((tid, street))
         groups.setdefault((category_key(category), street), []).append(
             Member(tid, number, created_at, content))
+    if active_since is not None:
+        groups = {g: members for g, members in groups.items()
+                  if sum(m.created_at > active_since for m in members) >= min_active}
     idf = idf_weights(_tokens(m.content) for members in groups.values() for m in members)
     out: list[Cluster] = []
     for (category, street), members in groups.items():
@@ -236,7 +243,8 @@ def _compute(session: Session, now: datetime, window: str,
     span = WINDOWS[window]
     start = now - span
     out: list[Hotspot] = []
-    for c in clusters(session, now, now - 2 * span, streets):
+    for c in clusters(session, now, now - 2 * span, streets, active_since=start,
+                      min_active=MIN_COUNT):
         current = c.since(start)
         if len(current) < MIN_COUNT:
             continue
