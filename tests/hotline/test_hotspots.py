@@ -63,7 +63,8 @@ def test_hotspots_per_day_and_week_and_the_surge_names_the_matter(
     with Session(engine) as s:
         day = hotspots.hotspots(s, NOW, "day")
         week = hotspots.hotspots(s, NOW, "week")
-        assert len(day) == 2, [(h.title, h.count, h.previous, h.numbers) for h in day]  # the manhole had no call today
+        # the manhole had no call today
+        assert len(day) == 2, [(h.title, h.count, h.previous, h.numbers) for h in day]
         bbq, works = day
         assert (bbq.street, bbq.category, bbq.count, bbq.previous) == ("东华街道办事处", NOISE, 6, 1)
         assert bbq.trend == "up" and bbq.trend_label == "上升 5 件（+500%）"
