@@ -47,6 +47,8 @@ MAX_POSTING = 64
 
 def _vector(tokens: Iterable[str], idf: dict[str, float] | None,
             top: int | None = TOP_TOKENS) -> dict[str, float]:
+    """Log-scaled counts × idf, the ``top`` heaviest kept. ``tokens``: a list (counted) or a
+    mapping of token → count (taken as is)."""
     counts = Counter(tokens)
     if idf:
         vec = {t: (1.0 + math.log(c) if c > 1 else 1.0) * idf.get(t, 1.0) for t, c in counts.items()}
@@ -75,11 +77,12 @@ class _Centroid:
         return dot / (norm * math.sqrt(self.sq))
 
 
-def group_similar(docs: Sequence[Sequence[str]], threshold: float = THRESHOLD,
+def group_similar(docs: Sequence[Iterable[str]], threshold: float = THRESHOLD,
                   idf: dict[str, float] | None = None,
                   top: int | None = TOP_TOKENS) -> list[list[int]]:
     """Indices of ``docs`` grouped by matter, each cluster in input order, clusters in the
     order of their first member. An empty text is a cluster of its own (it matches nothing).
+    A text is its tokens (a list, counted) or a mapping of token → count.
 
     Candidates come from an inverted index, token → the clusters whose centroid has it: a text
     is scored (exactly) only against clusters it shares a token with, and a token already
@@ -114,7 +117,7 @@ def group_similar(docs: Sequence[Sequence[str]], threshold: float = THRESHOLD,
     return clusters
 
 
-def representative(docs: Sequence[Sequence[str]], members: Sequence[int],
+def representative(docs: Sequence[Iterable[str]], members: Sequence[int],
                    idf: dict[str, float] | None = None) -> int:
     """The member closest to its cluster's centroid: the text that best names the matter."""
     centroid = _Centroid()

@@ -69,11 +69,13 @@ MAX_TOKENS = 80
 
 
 @lru_cache(maxsize=65_536)
-def _tokens(text: str) -> tuple[str, ...]:
-    """A ticket's distinct tokens, one-character words dropped (那, 家, 还: they match across
-    matters); cached because the same texts are clustered on every run."""
+def _tokens(text: str) -> dict[str, int]:
+    """A ticket's distinct tokens (each counted once), one-character words dropped (那, 家, 还:
+    they match across matters); cached because the same texts are clustered on every run. A
+    dict, not a list: ``Counter`` copies it in one step where it would count a list token by
+    token, on every run. Read-only: the cache shares it."""
     distinct = dict.fromkeys(t for t in index_tokens(text) if len(t) >= 2)
-    return tuple(distinct)[:MAX_TOKENS]
+    return dict.fromkeys(list(distinct)[:MAX_TOKENS], 1)
 
 
 @dataclass
