@@ -7,6 +7,7 @@ ranks them here, so both databases give the same order and the evaluation measur
 ``textsearch.similar`` compares two requests (the same matter at the same place? 并单).
 """
 
+from textsearch.cluster import group_similar, idf_weights, representative
 from textsearch.query import Query, build_query, fts5_match, tsquery
 from textsearch.rank import Bm25Params, Document, FieldWeights, rank
 from textsearch.similar import Profile, profile
@@ -22,10 +23,13 @@ __all__ = [
     "Query",
     "build_query",
     "fts5_match",
+    "group_similar",
     "highlight",
+    "idf_weights",
     "index_tokens",
     "profile",
     "rank",
+    "representative",
     "segment",
     "similar_score",
     "similarity",

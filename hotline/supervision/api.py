@@ -14,6 +14,7 @@ from hotline.core.ids import DbIdQuery
 from hotline.core.times import utcnow
 from hotline.intake.request_types import RequestType
 from hotline.supervision import board as board_service
+from hotline.supervision import hotspots
 from hotline.supervision import report as report_service
 from hotline.tickets.reading import TicketFilter
 from hotline.tickets.schemas import TicketSummary
@@ -136,3 +137,14 @@ def report(session: SessionDep, actor: ActorDep, month: Month,
 @router.get("/anomalies", dependencies=[Supervisors], summary="异常预警（诉求激增、单位积压/超期激增）")
 def anomalies(session: SessionDep, days: Annotated[int, Query(ge=1, le=90)] = 7) -> list[dict[str, Any]]:
     return [r.model_dump(mode="json") for r in board_service.alerts(session, utcnow(), days, limit=None)]
+
+
+@router.get("/hotspots", dependencies=[Watchers, KnownQuery],
+            summary="热点诉求：同一街道、同一类别的相似诉求聚类，含件数、上一时段件数与趋势")
+def get_hotspots(session: SessionDep, actor: ActorDep,
+                 window: Literal["day", "week"] = "day",
+                 sort: Literal["count", "change", "street", "category"] = "count",
+                 ) -> dict[str, Any]:
+    """A manager sees the streets of their own subtree; the hotline side every street."""
+    items = hotspots.hotspots(session, utcnow(), window, _scope(session, actor), sort=sort)
+    return {"window": window, "items": [h.to_dict() for h in items]}

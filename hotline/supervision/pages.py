@@ -3,6 +3,7 @@ units' figures, the 110 links, the charts."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -15,8 +16,8 @@ from hotline.intake.request_types import REQUEST_TYPES
 from hotline.linkage import outages
 from hotline.linkage.reconcile import recent_links
 from hotline.supervision import board as board_service
+from hotline.supervision import hotspots, report_snapshots, trends
 from hotline.supervision import report as report_service
-from hotline.supervision import report_snapshots, trends
 from hotline.tickets import queues
 from hotline.tickets.reading import TicketFilter
 from hotline.tickets.workflow import BY_ACTION
@@ -34,19 +35,21 @@ PAGE_SIZE = 25
 SHOW_ALL = 1000  # "显示全部" still has a ceiling: beyond it the export is the tool
 
 
-def _pager(total: int, page: int, size: int, params: dict[str, str]) -> dict[str, object]:
-    """Page links that keep the filters in the URL, so a supervisor can share or reload a view."""
+def _pager(total: int, page: int, size: int, params: dict[str, str], *, key: str = "page",
+           anchor: str = "attention") -> dict[str, object]:
+    """Page links that keep the filters in the URL, so a supervisor can share or reload a view.
+    ``key``/``anchor``: the page parameter and the section (the hotspots page on their own)."""
     pages = max(1, -(-total // size))
 
     def link(n: int) -> str:
-        return "/board?" + urlencode({**params, "page": str(n)}) + "#attention"
+        return "/board?" + urlencode({**params, key: str(n)}) + f"#{anchor}"
 
     return {"page": page, "pages": pages, "size": size, "total": total,
             "first": (page - 1) * size + 1 if total else 0, "last": min(page * size, total),
             "prev": link(page - 1) if page > 1 else None,
             "next": link(page + 1) if page < pages else None,
-            "all": "/board?" + urlencode({**params, "all": "1"}) + "#attention",
-            "paged": "/board?" + urlencode(params) + "#attention",
+            "all": "/board?" + urlencode({**params, "all": "1"}) + f"#{anchor}",
+            "paged": "/board?" + urlencode(params) + f"#{anchor}",
             "links": [(n, link(n)) for n in range(1, pages + 1)] if pages <= 12 else []}
 
 
@@ -54,7 +57,8 @@ def _pager(total: int, page: int, size: int, params: dict[str, str]) -> dict[str
 def board(request: Request, session: SessionDep, actor: PageActorDep, unit_id: str = "",
           category: str = "", request_type: str = "", warning: str = "attention", page: int = 1,
           show_all: Annotated[str, Query(alias="all")] = "", done: str = "",
-          t: str = "") -> Response:
+          t: str = "", hot_window: str = "day", hot_sort: str = "count",
+          hot_page: int = 1) -> Response:
     require_role(actor, {Role.supervisor, Role.admin})
     now = utcnow()
     warning = warning if warning in ("attention", "overdue", "at_risk") else "attention"
@@ -64,9 +68,15 @@ def board(request: Request, session: SessionDep, actor: PageActorDep, unit_id: s
     size = SHOW_ALL if show_all else PAGE_SIZE
     page = 1 if show_all else max(1, min(page, 100_000))
     data = board_service.board(session, actor, flt, now, page, size)
+    hot_window = hot_window if hot_window in hotspots.WINDOWS else "day"
+    hot_sort = hot_sort if hot_sort in hotspots.SORTS else "count"
+    hot_params = {k: v for k, v in (("hot_window", hot_window), ("hot_sort", hot_sort))
+                  if v not in ("day", "count")}
     params = {k: v for k, v in (("unit_id", unit_id), ("category", category),
                                 ("request_type", request_type), ("warning", warning)) if v}
-    pager = _pager(data["total"], page, size, params)
+    pager = _pager(data["total"], page, size, {**params, **hot_params})
+    hot = _hotspot_view(session, now, hot_window, hot_sort, hot_page,
+                        {**params, **({"page": str(page)} if page > 1 else {})}, hot_params)
     month = local(now).strftime("%Y-%m")
     returned = queues.returned_to_hotline(session, actor, now)
     monthly = report_snapshots.figures(session, month, now)
@@ -87,6 +97,7 @@ def board(request: Request, session: SessionDep, actor: PageActorDep, unit_id: s
         "metrics": [m.to_dict() for m in monthly.units[:15]], "hotline_m": monthly.hotline,
         "month": month, "metrics_at": local(monthly.computed_at).strftime("%H:%M"),
         "alerts": board_service.alerts(session, now),
+        "hot": hot,
         "linked": recent_links(session),
         "outages": outages.open_outages(session),
         "chart_volume": charts.bars(trends.daily_volume(session, now), "近 30 天每日登记量"),
@@ -96,6 +107,35 @@ def board(request: Request, session: SessionDep, actor: PageActorDep, unit_id: s
     if done in BY_ACTION:  # an inline decision (延期审批) came back here
         ctx["flash"] = f"工单 {t[:20]} 已{BY_ACTION[done].label}"
     return render(request, "board.html", actor, ctx)
+
+
+HOT_PAGE_SIZE = 10
+
+
+def _hotspot_view(session: SessionDep, now: datetime, window: str, sort: str, page: int,
+                  board_params: dict[str, str], hot_params: dict[str, str]) -> dict[str, object]:
+    """The 热点 section: one window's hotspots, one page of them, and the links that switch the
+    window or the order while keeping the rest of the board's state in the URL."""
+    items = hotspots.hotspots(session, now, window, sort=sort)
+    pages = max(1, -(-len(items) // HOT_PAGE_SIZE))
+    page = max(1, min(page, pages))
+
+    def href(**change: str) -> str:
+        merged = {**board_params, **hot_params, **change}
+        merged = {k: v for k, v in merged.items()
+                  if (k, v) not in (("hot_window", "day"), ("hot_sort", "count"))}
+        return "/board?" + urlencode(merged) + "#hotspots"
+
+    return {
+        "items": items[(page - 1) * HOT_PAGE_SIZE:page * HOT_PAGE_SIZE], "total": len(items),
+        "window": window, "sort": sort, "window_label": hotspots.WINDOW_LABELS[window],
+        "previous_label": hotspots.PREVIOUS_LABELS[window],
+        "windows": [(w, hotspots.WINDOW_LABELS[w], href(hot_window=w, hot_page="1"))
+                    for w in hotspots.WINDOWS],
+        "sorts": {s: href(hot_sort=s, hot_page="1") for s in hotspots.SORTS},
+        "pager": _pager(len(items), page, HOT_PAGE_SIZE, {**board_params, **hot_params},
+                        key="hot_page", anchor="hotspots"),
+    }
 
 
 @router.get("/report")

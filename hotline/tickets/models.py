@@ -150,7 +150,9 @@ class Ticket(SQLModel, table=True):
         Index("ix_tickets_next_due_open", "next_due_at"),
         Index("ix_tickets_next_at_risk", "next_at_risk_at"),
         Index("ix_tickets_status_created", "status", "created_at"),
-        Index("ix_tickets_created_at", "created_at"),  # the board's 30-day charts
+        # Time-span reads over every status: the board's 30-day charts, the hotspots and the
+        # anomaly detector ((status, created_at) cannot serve a range without a status).
+        Index("ix_tickets_created", "created_at"),
     )
 
     id: int = Field(default=None, primary_key=True)

@@ -45,8 +45,8 @@ def _pages(server: Server) -> dict[str | None, list[str]]:
         None: ["/login", "/progress", "/progress?number=00000000-000000&last4=0000"],
         "agent": ["/console", "/visits", "/search?q=小区", f"/t/{replied}"],
         "donghua": ["/inbox?tab=sign", "/inbox?tab=doing", "/inbox?tab=overdue", f"/t/{doing}"],
-        "supervisor": ["/board", "/board?warning=overdue", "/report", f"/t/{replied}",
-                       "/t/00000000-000000"],
+        "supervisor": ["/board", "/board?warning=overdue", "/board?hot_window=week", "/report",
+                       f"/t/{replied}", "/t/00000000-000000"],
     }
 
 

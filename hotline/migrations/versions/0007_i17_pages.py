@@ -1,12 +1,11 @@
-"""i17: the monthly evaluation stored for the board and the report page; tickets by creation time
+"""i17: the monthly evaluation stored for the board and the report page
 
 Computing a month's evaluation replays every ticket whose deadline fell in it; the board showed
 it on every view (207 ms of the board's time with the demo city, tens of seconds at 1M tickets).
 ``report_snapshots`` keeps the last computation per month (supervision/report_snapshots.py).
 
-The board's charts count the last 30 days' tickets by day and category; with no index on
-``tickets.created_at`` alone (only (status, created_at)) that read the whole table: 1.5 s of the
-board at 1M tickets (bench/pages_bench.py, machine under load).
+(The board's 30-day charts also needed an index on ``tickets.created_at`` alone: 1.5 s of the
+board at 1M tickets without it. 0007_i16hot, beside this one, adds it for the hotspots.)
 
 Revision ID: 0007_i17_pages
 Revises: 0006_join
@@ -33,9 +32,7 @@ def upgrade() -> None:
         sa.Column("units", sa.JSON(), nullable=False),
         sa.Column("hotline", sa.JSON(), nullable=False),
     )
-    op.create_index("ix_tickets_created_at", "tickets", ["created_at"])
 
 
 def downgrade() -> None:
-    op.drop_index("ix_tickets_created_at", table_name="tickets")
     op.drop_table("report_snapshots")
