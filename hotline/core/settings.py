@@ -115,6 +115,10 @@ class Settings(BaseSettings):
         default=300, ge=10, le=86400,
         description="the monthly evaluation on the board and the report page is recomputed this "
                     "often (and at most this old when shown)")
+    hotspots_refresh_seconds: int = Field(
+        default=60, ge=10, le=3600,
+        description="the board's hotspots are recomputed this often (a view computes them "
+                    "itself only when they are twice as old)")
     model_dir: Path = Field(default=Path("var/models"), description="classifier registry root")
     # Security (issue 15, findings 6–9).
     trusted_proxies: str = Field(

@@ -9,26 +9,24 @@ the trend. The anomaly detector uses the same clusters over its 28-day baseline 
 surge alert names the matter (docs/METRICS.md).
 
 Cost: one query over an indexed ``created_at`` range (``ix_tickets_created``), bounded by the
-window; jieba runs once per distinct text per process (``_tokens`` is cached), so a page load
-after the first re-clusters the span's texts without re-segmenting them; and a computed list
-is reused for a minute while no ticket comes in (``CACHE_SECONDS``). Measured in
-bench/RESULTS.md: a city of 700 calls a day is within a second for the day, several for the
-week on this loaded machine — precomputing in the periodic job is the next step if that grows.
+window; jieba runs once per distinct text per process (``_tokens`` is cached). Measured in
+bench/RESULTS.md: a city of 700 calls a day takes ~0.15 s for the day and ~1.7 s for the week,
+so the periodic job computes the lists and the board reads them (``snapshots``).
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any, Literal
 
 from sqlalchemy import select as sa_select
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
 from hotline.core.settings import get_settings
+from hotline.supervision import snapshots
 from hotline.tickets.models import Ticket, TicketUnit
 from hotline.units.models import Unit, UnitKind
 from textsearch import group_similar, idf_weights, index_tokens, representative
@@ -203,41 +201,45 @@ def clusters(session: Session, now: datetime, since: datetime,
     return out
 
 
-#: A computed list is reused for this long by later page loads of the same process, as long as
-#: no ticket came or went in its span (``_fingerprint``): supervisors reloading the board do
-#: not re-cluster a busy city's fortnight each time.
-CACHE_SECONDS = 60
-_cache: dict[tuple[Any, ...], tuple[datetime, tuple[int, int], list[Hotspot]]] = {}
-_cache_lock = threading.Lock()
+def _key(window: str) -> str:
+    return f"hotspots:{window}"
 
 
-def _fingerprint(session: Session, since: datetime, now: datetime) -> tuple[int, int]:
-    """How many tickets the span holds and the newest id: one index range count."""
-    count, top = session.exec(select(func.count(), func.max(Ticket.id))
-                              .where(col(Ticket.created_at) > since)
-                              .where(col(Ticket.created_at) <= now)).one()
-    return int(count), int(top or 0)
+def _dump(items: list[Hotspot]) -> list[dict[str, Any]]:
+    return [{f.name: (getattr(h, f.name).isoformat() if f.name == "last_at"
+                      else getattr(h, f.name)) for f in fields(Hotspot)} for h in items]
+
+
+def _load(payload: list[dict[str, Any]]) -> list[Hotspot]:
+    return [Hotspot(**{**d, "last_at": datetime.fromisoformat(d["last_at"])}) for d in payload]
 
 
 def hotspots(session: Session, now: datetime, window: str = "day",
              streets: Iterable[int] | None = None, sort: str = "count") -> list[Hotspot]:
     """The hotspots of the window (``day`` or ``week``): clusters with at least ``MIN_COUNT``
-    tickets in it, each with the count of the window before and the trend."""
-    span = WINDOWS[window]
-    scope = tuple(sorted(streets)) if streets is not None else None
-    key = (str(session.get_bind().engine.url), get_settings().database_schema, window, scope)
-    fingerprint = _fingerprint(session, now - 2 * span, now)
-    with _cache_lock:
-        hit = _cache.get(key)
-    if hit is not None and hit[1] == fingerprint and \
-            timedelta(0) <= now - hit[0] <= timedelta(seconds=CACHE_SECONDS):
-        return sort_hotspots(hit[2], sort)
-    found = _compute(session, now, window, scope)
-    with _cache_lock:
-        if len(_cache) > 64:
-            _cache.clear()
-        _cache[key] = (now, fingerprint, found)
+    tickets in it, each with the count of the window before and the trend.
+
+    The city's list is computed by the periodic job ``refresh_hotspots`` every
+    ``HOTLINE_HOTSPOTS_REFRESH_SECONDS`` and read back here (``snapshots``): re-clustering a
+    busy city's fortnight takes seconds, and a ticket arrives every few seconds. Clusters are
+    per street, so a manager's scope is the city's list filtered to their streets."""
+    max_age = timedelta(seconds=2 * get_settings().hotspots_refresh_seconds)
+    found = snapshots.read(session, _key(window), now, max_age,
+                           lambda: _compute(session, now, window, None), _dump, _load).value
+    if streets is not None:
+        scope = set(streets)
+        found = [h for h in found if h.street_id in scope]
     return sort_hotspots(found, sort)
+
+
+def refresh(session: Session, now: datetime) -> dict[str, int]:
+    """The periodic job's work: both windows' hotspots for the whole city, stored."""
+    out = {}
+    for window in WINDOWS:
+        found = _compute(session, now, window, None)
+        snapshots.store(session, _key(window), now, _dump(found))
+        out[window] = len(found)
+    return out
 
 
 def _compute(session: Session, now: datetime, window: str,

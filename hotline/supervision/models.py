@@ -75,13 +75,13 @@ class AnomalyAlert(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime)
 
 
-class ReportSnapshot(SQLModel, table=True):
-    """The monthly evaluation (CQ §24) as last computed: the board and the report page read it
-    instead of replaying a month of tickets on every view (``supervision/report_snapshots.py``)."""
+class BoardSnapshot(SQLModel, table=True):
+    """A figure the board shows, as last computed (``supervision/snapshots.py``): the monthly
+    evaluation (``report:2026-11``) and the hotspots (``hotspots:day``), which cost seconds to
+    compute on a big city and would otherwise be recomputed on every view."""
 
-    __tablename__ = "report_snapshots"
+    __tablename__ = "board_snapshots"
 
-    month: str = Field(sa_column=Column(String(7), primary_key=True))  # '2026-11' or '2026'
+    key: str = Field(sa_column=Column(String(64), primary_key=True))
     computed_at: datetime = Field(sa_type=UTCDateTime)
-    units: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    hotline: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    payload: Any = Field(default=None, sa_column=Column(JSON, nullable=False))

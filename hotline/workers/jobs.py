@@ -28,7 +28,7 @@ from hotline.kb.upkeep import expire_and_flag
 from hotline.linkage import reconcile, relay
 from hotline.notifications.notify import hotline_supervisors, notify
 from hotline.notifications.webhook import deliver_webhooks
-from hotline.supervision import report_snapshots
+from hotline.supervision import hotspots, report_snapshots
 from hotline.supervision.anomalies import detect, snapshot_unit_stats
 from hotline.supervision.scan import scan
 from hotline.tickets import due_times, history
@@ -261,5 +261,16 @@ def refresh_reports(now: datetime | None = None) -> dict[str, object]:
     now = now or utcnow()
     with _session() as session:
         result = report_snapshots.refresh(session, now)
+        session.commit()
+    return result
+
+
+@recorded
+def refresh_hotspots(now: datetime | None = None) -> dict[str, int]:
+    """Re-cluster the day's and the week's requests into hotspots (CQ §20) for the board, so a
+    view reads them instead of clustering a fortnight of a busy city's tickets."""
+    now = now or utcnow()
+    with _session() as session:
+        result = hotspots.refresh(session, now)
         session.commit()
     return result

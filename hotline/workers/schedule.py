@@ -29,6 +29,7 @@ def periodic(settings: Settings | None = None) -> list[Periodic]:
         (jobs.send_caller_messages, {}, s.sms_interval_seconds),  # also kicked after each queueing
         (jobs.kb_upkeep, {}, 3600),  # expire and flag stale knowledge entries (CQ §18)
         (jobs.refresh_reports, {}, s.report_refresh_seconds),  # the board's monthly evaluation
+        (jobs.refresh_hotspots, {}, s.hotspots_refresh_seconds),  # the board's hotspots (CQ §20)
     ]
 
 

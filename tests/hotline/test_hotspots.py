@@ -138,3 +138,35 @@ def test_a_category_surge_of_different_matters_is_still_raised(
         assert len(surges) == 1
         assert surges[0].key == f"{NOISE}@{city.unit('XC-XS')}" and surges[0].observed == 6
         assert "“环境保护/噪声污染”类诉求 24 小时内 6 件" in surges[0].detail["message"]
+
+
+def test_the_board_reads_stored_hotspots_that_the_job_refreshes(
+        api: Api, city: City, engine: Engine) -> None:
+    """Re-clustering a busy city's fortnight takes seconds (bench/RESULTS.md), so a view reads
+    the list the periodic job stored; it computes one itself only when none is younger than
+    twice the refresh period (60 s)."""
+    from hotline.supervision.models import BoardSnapshot
+    from hotline.workers import jobs
+    from hotline.workers.schedule import periodic
+
+    _build(api, city)
+    jobs.refresh_hotspots(now=NOW)
+    with Session(engine) as s:
+        stored = {r.key: r.computed_at for r in s.exec(select(BoardSnapshot))}
+        assert stored == {"hotspots:day": NOW, "hotspots:week": NOW}
+        assert len(hotspots.hotspots(s, NOW, "day")) == 2
+    # A new matter 30 s later: within the period the board still shows the stored list …
+    _file(api, city, NOW + timedelta(seconds=30), "XC-XG", MANHOLE, category="城乡建设/市政设施")
+    with Session(engine) as s:
+        assert len(hotspots.hotspots(s, NOW + timedelta(seconds=60), "day")) == 2
+    # … the job's next run sees it (3 yesterday, 1 today: not a day hotspot, but in the week's)
+    jobs.refresh_hotspots(now=NOW + timedelta(seconds=60))
+    with Session(engine) as s:
+        week = hotspots.hotspots(s, NOW + timedelta(seconds=61), "week")
+        assert next(h for h in week if "井盖" in h.title).count == 4
+    # … and with no job for over two periods a view recomputes by itself.
+    _file(api, city, NOW + timedelta(seconds=90), "XC-XG", MANHOLE, category="城乡建设/市政设施")
+    with Session(engine) as s:
+        week = hotspots.hotspots(s, NOW + timedelta(seconds=200), "week")
+        assert next(h for h in week if "井盖" in h.title).count == 5
+    assert {f.__name__: i for f, _, i in periodic()}["refresh_hotspots"] == 60

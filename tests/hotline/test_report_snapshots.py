@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from hotline.core.db import unit_of_work
 from hotline.supervision import report, report_snapshots
-from hotline.supervision.models import ReportSnapshot
+from hotline.supervision.models import BoardSnapshot
 from hotline.workers import jobs
 from hotline.workers.schedule import periodic
 from sla import SHANGHAI
@@ -35,8 +35,8 @@ def test_snapshot_equals_the_live_computation_and_is_reused_while_fresh(
     assert {m.unit_name: m.to_dict() for m in live_units} == _by_unit(first)
     assert first.hotline == live_hotline and first.computed_at == at
     with Session(engine) as s:
-        row = s.get(ReportSnapshot, "2026-11")
-        assert row is not None and row.units and row.hotline["registered"] == 5
+        row = s.get(BoardSnapshot, "report:2026-11")
+        assert row is not None and row.payload["units"] and row.payload["hotline"]["registered"] == 5
 
     # A new act in November: a view within the refresh period still shows the snapshot …
     with time_machine.travel(datetime(2026, 11, 20, 10, 1, tzinfo=SHANGHAI), tick=False):
@@ -62,9 +62,9 @@ def test_a_view_in_a_read_unit_of_work_stores_after_the_read(
     at = datetime(2026, 11, 20, 10, 0, tzinfo=SHANGHAI)
     with unit_of_work(engine, write=False) as s:
         shown = report_snapshots.figures(s, "2026-11", at)
-        assert s.get(ReportSnapshot, "2026-11") is None  # not yet: the read is still open
+        assert s.get(BoardSnapshot, "report:2026-11") is None  # not yet: the read is still open
     with Session(engine) as s:
-        row = s.get(ReportSnapshot, "2026-11")
+        row = s.get(BoardSnapshot, "report:2026-11")
         assert row is not None and row.computed_at == shown.computed_at
 
 
@@ -76,7 +76,8 @@ def test_an_ended_month_is_final_and_the_job_keeps_the_current_one_fresh(
     result = jobs.refresh_reports(now=dec2)
     assert set(result["refreshed"]) == {"2026-11", "2026-12"}  # type: ignore[call-overload]
     with Session(engine) as s:
-        months = {r.month: r.computed_at for r in s.exec(select(ReportSnapshot))}
+        months = {r.key.removeprefix("report:"): r.computed_at
+                  for r in s.exec(select(BoardSnapshot)) if r.key.startswith("report:")}
     assert months == {"2026-11": dec2, "2026-12": dec2}
     # November was computed after it ended: final. A month later it is still read, not recomputed.
     jan = datetime(2027, 1, 3, 9, 0, tzinfo=SHANGHAI)

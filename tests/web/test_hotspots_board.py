@@ -28,11 +28,31 @@ def _file(server: Server, content: str) -> str:
         return str(r.json()["number"])
 
 
+def _refresh_hotspots(server: Server) -> None:
+    """What the periodic job does every HOTLINE_HOTSPOTS_REFRESH_SECONDS (the test server runs
+    no jobs): the board reads the stored list."""
+    from sqlmodel import Session
+
+    from hotline.core.db import make_engine
+    from hotline.core.settings import Settings
+    from hotline.core.times import utcnow
+    from hotline.supervision import hotspots
+
+    engine = make_engine(Settings(database_url=server.db_url))
+    try:
+        with Session(engine) as s:
+            hotspots.refresh(s, utcnow())
+            s.commit()
+    finally:
+        engine.dispose()
+
+
 @pytest.mark.browser
 def test_board_shows_a_forming_hotspot(server: Server, browser: object) -> None:
     from playwright.sync_api import Page, expect
 
     numbers = [_file(server, MATTER), _file(server, MATTER_2)]
+    _refresh_hotspots(server)
     context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN",  # type: ignore[attr-defined]
                                   base_url=server.url)
     page: Page = context.new_page()

@@ -1,8 +1,8 @@
-"""i17: the monthly evaluation stored for the board and the report page
+"""i17: figures the board shows, stored (the monthly evaluation, the hotspots)
 
 Computing a month's evaluation replays every ticket whose deadline fell in it; the board showed
 it on every view (207 ms of the board's time with the demo city, tens of seconds at 1M tickets).
-``report_snapshots`` keeps the last computation per month (supervision/report_snapshots.py).
+``board_snapshots`` keeps the last computation of such a figure by key (supervision/snapshots.py).
 
 (The board's 30-day charts also needed an index on ``tickets.created_at`` alone: 1.5 s of the
 board at 1M tickets without it. 0007_i16hot, beside this one, adds it for the hotspots.)
@@ -26,13 +26,12 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     op.create_table(
-        "report_snapshots",
-        sa.Column("month", sa.String(7), primary_key=True),
+        "board_snapshots",
+        sa.Column("key", sa.String(64), primary_key=True),
         sa.Column("computed_at", UTCDateTime(timezone=True), nullable=False),
-        sa.Column("units", sa.JSON(), nullable=False),
-        sa.Column("hotline", sa.JSON(), nullable=False),
+        sa.Column("payload", sa.JSON(), nullable=False),
     )
 
 
 def downgrade() -> None:
-    op.drop_table("report_snapshots")
+    op.drop_table("board_snapshots")
