@@ -208,7 +208,8 @@ def run_million(rows: int, reuse: bool, repeats: int) -> None:
         overdue = conn.execute(text(
             "SELECT count(*) FROM tickets WHERE next_due_at < now()")).scalar_one()
     engine.dispose()
-    # What cron does every HOTLINE_REPORT_REFRESH_SECONDS: the board then reads the snapshot.
+    # What cron does (every HOTLINE_REPORT_REFRESH_SECONDS / HOTLINE_HOTSPOTS_REFRESH_SECONDS):
+    # the board then reads the stored figures.
     os.environ.update(HOTLINE_DATABASE_URL=PG, HOTLINE_DATABASE_SCHEMA=SCHEMA)
     from hotline.core import db, settings
     from hotline.workers import jobs
@@ -219,6 +220,9 @@ def run_million(rows: int, reuse: bool, repeats: int) -> None:
     refreshed = jobs.refresh_reports()
     print(f"refresh_reports (the monthly evaluation, cron): {time.perf_counter() - t0:.1f} s "
           f"{refreshed}", file=sys.stderr)
+    t0 = time.perf_counter()
+    found = jobs.refresh_hotspots()
+    print(f"refresh_hotspots (cron): {time.perf_counter() - t0:.1f} s {found}", file=sys.stderr)
     number, unit_user = _ticket_of(PG, SCHEMA, "in_progress")
     pages: dict[str | None, list[str]] = {
         "supervisor": ["/board", "/board?warning=overdue", "/board?warning=overdue&page=50",
