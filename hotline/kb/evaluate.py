@@ -73,6 +73,7 @@ def load(session: Session, pairs: list[Pair], now: datetime) -> dict[int, int]:
     index.apply(session, index.index(entries))
     session.add_all(entries)
     session.flush()
+    index.post(session, entries)
     return {e.id: i for i, e in enumerate(entries)}
 
 
