@@ -22,9 +22,9 @@ from sqlalchemy import Engine, text
 from sqlmodel import Session, select
 
 import textsearch
-from hotline.kb.index import WEIGHTS, Delta, apply, corpus, posting_rows
+from hotline.kb.index import PARAMS, WEIGHTS, Delta, apply, corpus, posting_rows
 from hotline.kb.models import KbEntry, KbStatus
-from hotline.kb.search import Filters, search
+from hotline.kb.search import CANDIDATES, DEPTH, QUERY_TERMS, Filters, _candidate_statement, search
 from hotline.units.models import Unit
 
 
@@ -140,6 +140,42 @@ def queries(rng: random.Random, n: int) -> list[tuple[str, str]]:
     return out
 
 
+def work(s: Session, q: str, f: Filters) -> dict[str, float]:
+    """What the candidate statement does for one query, from PostgreSQL's own account
+    (EXPLAIN ANALYZE, BUFFERS): posting rows read, entry rows fetched, buffers touched, and its
+    planning and execution time — per-query work that does not depend on the neighbours' load."""
+    query = textsearch.build_query(q)
+    stats = corpus(s, query.terms)
+    qw = query.weights(stats.idf(), PARAMS.idf_power)
+    terms = sorted(qw, key=lambda t: (-qw[t], t))[:QUERY_TERMS]
+    stmt = _candidate_statement(len(terms), f.published_only, f.public_only, bool(f.category),
+                                f.unit_ids is not None)
+    values: dict[str, Any] = {"now": datetime.now(UTC), "depth": DEPTH, "limit": CANDIDATES}
+    for i, t in enumerate(sorted(terms)):
+        values[f"t{i}"], values[f"w{i}"] = t, qw[t]
+    if f.category:
+        values["category"] = f.category
+    compiled = stmt.compile(s.get_bind())
+    plan = s.connection().exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + str(compiled),
+                                          compiled.construct_params(values)).scalar_one()[0]
+    out = {"terms": float(len(terms)), "postings": 0.0, "entries": 0.0,
+           "buffers": float(plan["Plan"].get("Shared Hit Blocks", 0)
+                            + plan["Plan"].get("Shared Read Blocks", 0)),
+           "plan_ms": plan["Planning Time"], "exec_ms": plan["Execution Time"]}
+
+    def walk(node: dict[str, Any]) -> None:
+        rows = node.get("Actual Rows", 0) * node.get("Actual Loops", 1)
+        if node.get("Relation Name") == "kb_postings":
+            out["postings"] += rows
+        elif node.get("Relation Name") == "kb_entries":
+            out["entries"] += rows
+        for child in node.get("Plans", []):
+            walk(child)
+
+    walk(plan["Plan"])
+    return out
+
+
 def pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(p * len(ordered)))]
@@ -181,6 +217,18 @@ def main() -> None:
     for kind, ms in times.items():
         print(f"| {kind} | {len(ms)} | {statistics.median(ms):.1f} | {pct(ms, 0.95):.1f} "
               f"| {pct(ms, 0.99):.1f} |")
+    with Session(engine) as s:
+        samples = {kind: [q for k, q in qs if k == kind][:30] for kind in ("short", "long")}
+        print("\n| candidate statement, EXPLAIN ANALYZE (median of 30) | terms | posting rows read "
+              "| entry rows checked | buffers | planning ms | execution ms |")
+        print("|---|---|---|---|---|---|---|")
+        for kind, sample in samples.items():
+            for label, f in ((kind, Filters()), (f"{kind}, public + category",
+                                                 Filters(public_only=True, category=CATEGORIES[0]))):
+                w = [work(s, q, f) for q in sample]
+                med = {k: statistics.median(x[k] for x in w) for k in w[0]}
+                print(f"| {label} | {med['terms']:.0f} | {med['postings']:.0f} | {med['entries']:.0f} "
+                      f"| {med['buffers']:.0f} | {med['plan_ms']:.1f} | {med['exec_ms']:.1f} |")
     engine.dispose()
 
 
