@@ -13,10 +13,10 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, delete, insert
+from sqlalchemy import Connection, bindparam, delete, insert
 from sqlalchemy import text as sql
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 import textsearch
 from hotline.kb.models import KbEntry, KbPosting, KbStats, KbTerm
@@ -94,14 +94,18 @@ def apply(session: Session, delta: Delta) -> None:
     session.flush()
 
 
+_TERMS = KbTerm.__table__  # type: ignore[attr-defined]
+#: Built once (a search runs it for every query; the ORM's per-call construction showed up).
+_DF = select(_TERMS.c.term, _TERMS.c.df).where(_TERMS.c.term.in_(bindparam("terms", expanding=True)))
+
+
 def corpus(session: Session, terms: list[str]) -> Corpus:
     """The statistics the ranker needs for these query terms."""
     stats = session.get(KbStats, 1) or KbStats(id=1)
     df: dict[str, int] = {}
     for start in range(0, len(terms), 500):
         chunk = terms[start:start + 500]
-        df.update(session.exec(select(KbTerm.term, KbTerm.df)
-                               .where(col(KbTerm.term).in_(chunk))).all())
+        df.update({r[0]: r[1] for r in session.connection().execute(_DF, {"terms": chunk})})
     return Corpus(n_docs=stats.docs, df=df, field_lengths={
         "title": stats.title_len, "questions": stats.questions_len, "answer": stats.answer_len})
 

@@ -76,6 +76,12 @@ def usable(now: datetime) -> ColumnElement[bool]:
                 or_(col(KbEntry.valid_until).is_(None), col(KbEntry.valid_until) > now))
 
 
+_ENTRIES = KbEntry.__table__  # type: ignore[attr-defined]
+#: The candidates' stored tokens, built once (Core: no ORM rows for what only the ranker reads).
+_TOKENS = select(_ENTRIES.c.id, _ENTRIES.c.search_title, _ENTRIES.c.search_questions,
+                 _ENTRIES.c.search_answer).where(_ENTRIES.c.id.in_(bindparam("ids", expanding=True)))
+
+
 def _filters(published_only: bool, public_only: bool, category: bool,
              units: bool) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = []
@@ -176,8 +182,7 @@ def search(session: Session, query_text: str, f: Filters | None = None, limit: i
     if not ids:
         return []
     # Rank from the stored tokens only; the full rows are read for the hits shown.
-    tokens = session.exec(select(KbEntry.id, KbEntry.search_title, KbEntry.search_questions,
-                                 KbEntry.search_answer).where(col(KbEntry.id).in_(ids))).all()
+    tokens = session.connection().execute(_TOKENS, {"ids": ids}).all()
     docs = [document(r[0], (r[1], r[2], r[3])) for r in tokens]
     ranked = textsearch.rank(query, docs, stats, params, weights)[:limit]
     shown = [i for i, _ in ranked]
