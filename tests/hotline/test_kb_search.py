@@ -7,13 +7,13 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
-from sqlalchemy import Engine, func, update
+from sqlalchemy import Engine, delete, func, update
 from sqlmodel import Session, col, select
 
 import textsearch
 from hotline.core.times import utcnow
 from hotline.kb import evaluate as ev
-from hotline.kb.index import PARAMS, WEIGHTS, corpus, document
+from hotline.kb.index import PARAMS, WEIGHTS, corpus, document, post_all
 from hotline.kb.models import KbEntry, KbPosting
 from hotline.kb.search import Filters, candidates, search
 
@@ -82,3 +82,20 @@ def test_filters_apply_inside_the_bounded_read(engine: Engine) -> None:
         assert not set(candidates(s, {"办理": 1.0}, Filters(public_only=True), utcnow(), 100, 50)) & marked
         hits = search(s, "社保卡补办流程", Filters(category="少数"), limit=10)
         assert hits and {h.entry.id for h in hits} <= marked
+
+
+def test_the_migration_fills_the_postings_the_application_writes(engine: Engine) -> None:
+    """0007_i16search fills kb_postings for entries that existed before it (post_all): the
+    same rows the application writes for a new entry."""
+    def rows(s: Session) -> list[tuple[int, str, float]]:
+        return sorted(s.exec(select(KbPosting.entry_id, KbPosting.term, KbPosting.impact)).all())
+
+    with Session(engine) as s:
+        _corpus(s, 30)
+        written = rows(s)
+        s.execute(delete(KbPosting))
+        s.commit()
+    with engine.begin() as conn:
+        post_all(conn)
+    with Session(engine) as s:
+        assert rows(s) == written and len(written) > 300
