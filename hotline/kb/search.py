@@ -45,6 +45,8 @@ from textsearch.rank import Bm25Params, FieldWeights
 QUERY_TERMS = 48
 DEPTH = 40
 CANDIDATES = 100
+#: A filter passing at most this many entries is scored entries-first (see ``candidates``).
+FEW = 500
 
 
 @dataclass(frozen=True)
@@ -152,16 +154,54 @@ def candidate_query(dialect: str, weights: dict[str, float], f: Filters, now: da
 
 
 def candidates(session: Session, weights: dict[str, float], f: Filters, now: datetime, limit: int,
-               depth: int = DEPTH) -> list[int]:
+               depth: int = DEPTH, few: int = FEW) -> list[int]:
     """Entry ids with the highest partial scores: for each query term the ``depth`` entries
     (passing the filters) where it has the highest impact, read from the index on
     (term, impact DESC); an entry's partial score is the sum of query weight x impact over the
     lists it was found in. The work is bounded by terms x depth rows whatever the terms'
-    frequencies, and both databases read the same rows."""
+    frequencies, and both databases read the same rows. A category or unit filter that passes
+    at most ``few`` entries is served entries-first instead (exact scores of those few)."""
     if not weights:
         return []
+    if f.category or f.unit_ids is not None:
+        # A filter may pass few entries; then each posting list would be read far down before
+        # ``depth`` of them turn up. Look first (at most FEW + 1 rows): if the filter passes at
+        # most FEW entries, score exactly those from their own postings (primary key
+        # (entry_id, term)): at most FEW x terms rows.
+        few_stmt = _filtered_ids(f.published_only, f.public_only, bool(f.category), f.unit_ids is not None)
+        few_values: dict[str, Any] = {"now": now, "few": few + 1}
+        if f.category:
+            few_values["category"] = f.category
+        if f.unit_ids is not None:
+            few_values["units"] = list(f.unit_ids)
+        ids = [int(i) for i in session.execute(few_stmt, few_values).scalars()]
+        if len(ids) <= few:
+            return _score_few(session, ids, weights, limit)
     stmt, values = candidate_query(session.get_bind().dialect.name, weights, f, now, limit, depth)
     return [int(i) for i in session.execute(stmt, values).scalars()]
+
+
+@lru_cache(maxsize=32)
+def _filtered_ids(published_only: bool, public_only: bool, category: bool, units: bool) -> Select[Any]:
+    where = _filters(published_only, public_only, category, units)
+    return select(col(KbEntry.id)).where(*where).limit(bindparam("few", type_=Integer))
+
+
+_POSTINGS = KbPosting.__table__  # type: ignore[attr-defined]
+_OWN = select(_POSTINGS.c.entry_id, _POSTINGS.c.term, _POSTINGS.c.impact).where(
+    _POSTINGS.c.entry_id.in_(bindparam("ids", expanding=True)),
+    _POSTINGS.c.term.in_(bindparam("terms", expanding=True))).order_by(_POSTINGS.c.entry_id, _POSTINGS.c.term)
+
+
+def _score_few(session: Session, ids: list[int], weights: dict[str, float], limit: int) -> list[int]:
+    """The few filtered entries scored exactly (sum of weight x impact over all query terms)."""
+    if not ids:
+        return []
+    scores: dict[int, float] = {}
+    terms = sorted(weights)
+    for row in session.connection().execute(_OWN, {"ids": ids, "terms": terms}):
+        scores[row[0]] = scores.get(row[0], 0.0) + weights[row[1]] * row[2]
+    return sorted(scores, key=lambda i: (-scores[i], i))[:limit]
 
 
 def search(session: Session, query_text: str, f: Filters | None = None, limit: int = 10, *,

@@ -77,8 +77,14 @@ def test_filters_apply_inside_the_bounded_read(engine: Engine) -> None:
         marked = set(all_ids[::7])  # a small category, not the entries the term weighs most in
         s.execute(update(KbEntry).where(col(KbEntry.id).in_(marked)).values(category="少数", public=False))
         s.commit()
-        ids = candidates(s, {"办理": 1.0}, Filters(category="少数"), utcnow(), 100, depth=5)
+        # the posting lists read until 5 of the category turn up (few=0: never entries-first)
+        ids = candidates(s, {"办理": 1.0}, Filters(category="少数"), utcnow(), 100, depth=5, few=0)
         assert len(ids) == 5 and set(ids) <= marked
+        # a filter passing few entries: those entries scored exactly from their own postings
+        exact = candidates(s, {"办理": 1.0}, Filters(category="少数"), utcnow(), 100, depth=5)
+        held = set(s.exec(select(KbPosting.entry_id).where(col(KbPosting.term) == "办理",
+                                                            col(KbPosting.entry_id).in_(marked))).all())
+        assert set(exact) == held and ids == exact[:5]
         assert not set(candidates(s, {"办理": 1.0}, Filters(public_only=True), utcnow(), 100, 50)) & marked
         hits = search(s, "社保卡补办流程", Filters(category="少数"), limit=10)
         assert hits and {h.entry.id for h in hits} <= marked
