@@ -45,6 +45,9 @@ from textsearch.rank import Bm25Params, FieldWeights
 QUERY_TERMS = 48
 DEPTH = 40
 CANDIDATES = 100
+#: Each posting list is read at most SCAN x DEPTH entries deep looking for DEPTH that pass the
+#: filters (enough for a filter passing one entry in ten).
+SCAN = 10
 #: A filter passing at most this many entries is scored entries-first (see ``candidates``).
 FEW = 500
 
@@ -98,11 +101,17 @@ def _filters(published_only: bool, public_only: bool, category: bool,
     return where
 
 
-def _best(where: list[ColumnElement[bool]], term: ColumnElement[Any]) -> Select[Any]:
-    """One term's bounded read: its entries passing the filters, highest impact first."""
+def _best(where: list[ColumnElement[bool]], term: ColumnElement[Any], outer: Any = None) -> Select[Any]:
+    """One term's bounded read: of the ``scan`` entries where the term weighs most, the
+    ``depth`` best passing the filters (a selective filter thus cannot make it read a common
+    term's whole list; ``candidates`` then scores the filtered entries themselves)."""
     p = KbPosting.__table__  # type: ignore[attr-defined]
-    return (select(p.c.entry_id, p.c.impact).join(KbEntry, col(KbEntry.id) == p.c.entry_id)
-            .where(p.c.term == term, *where).order_by(p.c.impact.desc(), p.c.entry_id)
+    top = (select(p.c.entry_id, p.c.impact).where(p.c.term == term)
+           .order_by(p.c.impact.desc(), p.c.entry_id).limit(bindparam("scan", type_=Integer)))
+    # PostgreSQL: ``term`` is a column of the outer unnest, read laterally.
+    read = top.correlate(outer).lateral("top") if outer is not None else top.subquery("top")
+    return (select(read.c.entry_id, read.c.impact).join(KbEntry, col(KbEntry.id) == read.c.entry_id)
+            .where(*where).order_by(read.c.impact.desc(), read.c.entry_id)
             .limit(bindparam("depth", type_=Integer)))
 
 
@@ -119,7 +128,7 @@ def _candidate_statement(n_terms: int, published_only: bool, public_only: bool, 
     if lateral:
         q = (func.unnest(bindparam("terms", type_=ARRAY(String)), bindparam("weights", type_=ARRAY(Float)))
              .table_valued("term", "w").render_derived(name="q"))
-        best = _best(where, q.c.term).lateral("b")
+        best = _best(where, q.c.term, q).lateral("b")
         hits = (select(best.c.entry_id, (best.c.impact * q.c.w).label("s"))
                 .select_from(q).join(best, true()).subquery("hits"))
     else:
@@ -140,7 +149,7 @@ def candidate_query(dialect: str, weights: dict[str, float], f: Filters, now: da
     lateral = dialect == "postgresql"
     stmt = _candidate_statement(0 if lateral else len(weights), f.published_only, f.public_only,
                                 bool(f.category), f.unit_ids is not None, lateral)
-    values: dict[str, Any] = {"now": now, "depth": depth, "limit": limit}
+    values: dict[str, Any] = {"now": now, "depth": depth, "scan": depth * SCAN, "limit": limit}
     ordered = sorted(weights.items())
     if lateral:
         values["terms"], values["weights"] = [t for t, _ in ordered], [w for _, w in ordered]
@@ -158,27 +167,28 @@ def candidates(session: Session, weights: dict[str, float], f: Filters, now: dat
     """Entry ids with the highest partial scores: for each query term the ``depth`` entries
     (passing the filters) where it has the highest impact, read from the index on
     (term, impact DESC); an entry's partial score is the sum of query weight x impact over the
-    lists it was found in. The work is bounded by terms x depth rows whatever the terms'
-    frequencies, and both databases read the same rows. A category or unit filter that passes
-    at most ``few`` entries is served entries-first instead (exact scores of those few)."""
+    lists it was found in. Each list is read at most ``SCAN x depth`` deep, so the work is
+    bounded by terms x SCAN x depth rows whatever the terms' frequencies and the filters, and
+    both databases read the same rows. When fewer than ``limit`` come back under a category or
+    unit filter passing at most ``few`` entries, those entries are scored exactly instead."""
     if not weights:
         return []
-    if f.category or f.unit_ids is not None:
-        # A filter may pass few entries; then each posting list would be read far down before
-        # ``depth`` of them turn up. Look first (at most FEW + 1 rows): if the filter passes at
-        # most FEW entries, score exactly those from their own postings (primary key
-        # (entry_id, term)): at most FEW x terms rows.
+    stmt, values = candidate_query(session.get_bind().dialect.name, weights, f, now, limit, depth)
+    ids = [int(i) for i in session.execute(stmt, values).scalars()]
+    if len(ids) < limit and (f.category or f.unit_ids is not None):
+        # Few came back: the filter may pass entries too far down the lists to be reached. If it
+        # passes at most ``few`` entries, score exactly those from their own postings (primary
+        # key (entry_id, term)): at most few x terms rows.
         few_stmt = _filtered_ids(f.published_only, f.public_only, bool(f.category), f.unit_ids is not None)
         few_values: dict[str, Any] = {"now": now, "few": few + 1}
         if f.category:
             few_values["category"] = f.category
         if f.unit_ids is not None:
             few_values["units"] = list(f.unit_ids)
-        ids = [int(i) for i in session.execute(few_stmt, few_values).scalars()]
-        if len(ids) <= few:
-            return _score_few(session, ids, weights, limit)
-    stmt, values = candidate_query(session.get_bind().dialect.name, weights, f, now, limit, depth)
-    return [int(i) for i in session.execute(stmt, values).scalars()]
+        passing = [int(i) for i in session.execute(few_stmt, few_values).scalars()]
+        if len(passing) <= few:
+            return _score_few(session, passing, weights, limit)
+    return ids
 
 
 @lru_cache(maxsize=32)

@@ -105,3 +105,17 @@ def test_the_migration_fills_the_postings_the_application_writes(engine: Engine)
         post_all(conn)
     with Session(engine) as s:
         assert rows(s) == written and len(written) > 300
+
+
+def test_a_selective_filter_does_not_walk_a_whole_list(engine: Engine) -> None:
+    """One entry passes the filter, the last in the term's list: the bounded read (SCAN x depth
+    deep) does not reach it; the entries-first fallback scores it."""
+    with Session(engine) as s:
+        _corpus(s, 120)
+        last = s.exec(select(KbPosting.entry_id).where(col(KbPosting.term) == "办理")
+                      .order_by(col(KbPosting.impact), col(KbPosting.entry_id).desc()).limit(1)).one()
+        s.execute(update(KbEntry).where(col(KbEntry.id) == last).values(category="孤"))
+        s.commit()
+        f = Filters(category="孤")
+        assert candidates(s, {"办理": 1.0}, f, utcnow(), 10, depth=1, few=0) == []
+        assert candidates(s, {"办理": 1.0}, f, utcnow(), 10, depth=1) == [last]
