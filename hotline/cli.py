@@ -525,8 +525,9 @@ def kb_evaluate(
     if baseline:
         results += ev.bm25s_baselines(pairs)
     typer.echo(f"{len(pairs)} 条答复作条目，{len(pairs)} 条留言正文作查询（{engine.dialect.name}）")
-    typer.echo(f"{'':40} {'R@1':>6} {'R@5':>6} {'MRR':>6} {'p50 ms':>8} {'p95 ms':>8}")
+    typer.echo(f"{'':40} {'R@1':>6} {'R@5':>6} {'MRR':>6} {'p50 ms':>8} {'p95 ms':>8} "
+               f"{'CPU p50':>8} {'CPU p95':>8}")
     for r in results:
         f = r.figures()
         typer.echo(f"{f['name']:40} {f['recall@1']:>6} {f['recall@5']:>6} {f['mrr']:>6} "
-                   f"{f['p50_ms']:>8} {f['p95_ms']:>8}")
+                   f"{f['p50_ms']:>8} {f['p95_ms']:>8} {f['cpu_p50_ms']:>8} {f['cpu_p95_ms']:>8}")

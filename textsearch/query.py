@@ -26,12 +26,13 @@ class Query:
     def terms(self) -> list[str]:
         return list(self.counts)
 
-    def weights(self, idf: dict[str, float]) -> dict[str, float]:
-        """(1 + log tf) x idf per term; a term the index never saw weighs nothing."""
-        return {t: (1.0 + math.log(n)) * idf[t] for t, n in self.counts.items() if idf.get(t, 0.0) > 0}
+    def weights(self, idf: dict[str, float], power: float = 1.0) -> dict[str, float]:
+        """(1 + log tf) x idf^power per term; a term the index never saw weighs nothing."""
+        return {t: (1.0 + math.log(n)) * idf[t] ** power for t, n in self.counts.items()
+                if idf.get(t, 0.0) > 0}
 
-    def heaviest(self, idf: dict[str, float], limit: int) -> list[str]:
-        w = self.weights(idf)
+    def heaviest(self, idf: dict[str, float], limit: int, power: float = 1.0) -> list[str]:
+        w = self.weights(idf, power)
         return sorted(w, key=lambda t: (-w[t], t))[:limit]
 
     def __bool__(self) -> bool:

@@ -12,6 +12,7 @@ slow saturation (k1 = 2) rank best.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Container
 from dataclasses import dataclass, field
 
 from textsearch.query import Query, idf
@@ -21,8 +22,12 @@ FIELDS = ("title", "questions", "answer")
 
 @dataclass(frozen=True)
 class Bm25Params:
+    """k1 and b as in BM25; ``idf_power`` raises the query terms' idf (1: plain BM25; 2 leans
+    on rare terms — the names and places a long message shares with its reply)."""
+
     k1: float = 2.0
     b: float = 1.0
+    idf_power: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -62,28 +67,48 @@ class Corpus:
         return max(total / self.n_docs, 1.0)
 
 
+def term_frequencies(doc: Document, weights: FieldWeights,
+                     only: Container[str] | None = None) -> tuple[dict[str, float], float]:
+    """Each term's field-weighted frequency in the document (only the terms in ``only`` when
+    given: a query's), and the document's weighted length."""
+    tf: dict[str, float] = {}
+    length = 0.0
+    for name in FIELDS:
+        tokens = doc.fields.get(name, [])
+        w = weights.of(name)
+        length += w * len(tokens)
+        for tok, n in Counter(tokens).items():  # counted in C: a long answer has hundreds of tokens
+            if only is None or tok in only:
+                tf[tok] = tf.get(tok, 0.0) + w * n
+    return tf, length
+
+
+def impacts(doc: Document, avg_length: float, params: Bm25Params | None = None,
+            weights: FieldWeights | None = None) -> dict[str, float]:
+    """Each term's BM25 contribution to the document without the query's weight (idf): what
+    an impact-ordered posting list stores, so an index can hand out a term's best documents
+    first and a query's score is the sum of query weight x impact over its terms."""
+    params = params or Bm25Params()
+    weights = weights or FieldWeights()
+    tf, length = term_frequencies(doc, weights)
+    norm = params.k1 * (1.0 - params.b + params.b * length / max(avg_length, 1.0))
+    return {t: f * (params.k1 + 1.0) / (f + norm) for t, f in tf.items()}
+
+
 def rank(query: Query, docs: list[Document], corpus: Corpus, params: Bm25Params | None = None,
          weights: FieldWeights | None = None) -> list[tuple[int, float]]:
     """(id, score) best first; ties broken by id so the order is stable."""
     params = params or Bm25Params()
     weights = weights or FieldWeights()
-    qw = query.weights(corpus.idf())
+    qw = query.weights(corpus.idf(), params.idf_power)
     if not qw:
         return []
     avg = corpus.avg_length(weights)
     out: list[tuple[int, float]] = []
     for doc in docs:
-        tf: Counter[str] = Counter()
-        length = 0.0
-        for name in FIELDS:
-            tokens = doc.fields.get(name, [])
-            w = weights.of(name)
-            length += w * len(tokens)
-            for tok in tokens:
-                if tok in qw:
-                    tf[tok] += w  # type: ignore[assignment]
+        tf, length = term_frequencies(doc, weights, qw)
         norm = params.k1 * (1.0 - params.b + params.b * length / avg)
-        score = sum(qw[t] * f * (params.k1 + 1.0) / (f + norm) for t, f in tf.items())
+        score = sum(qw[t] * f * (params.k1 + 1.0) / (f + norm) for t, f in tf.items() if t in qw)
         out.append((doc.id, score))
     out.sort(key=lambda p: (-p[1], p[0]))
     return out

@@ -135,6 +135,7 @@ def create(session: Session, actor: Actor, data: EntryIn, now: datetime | None =
     index.apply(session, index.index([entry]))
     session.add(entry)
     session.flush()
+    index.post(session, [entry])
     record(session, entry, "create", actor, now, None, content=True)
     return entry
 
@@ -163,6 +164,7 @@ def edit(session: Session, actor: Actor, entry: KbEntry, patch: EntryPatch,
     entry.updated_at = now
     index.apply(session, index.index([entry]))
     session.flush()
+    index.post(session, [entry])
     record(session, entry, "edit", actor, now, before, content=True)
     return entry
 

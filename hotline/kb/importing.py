@@ -86,6 +86,7 @@ def _import(session: Session, content: str, actor: Actor | None, now: datetime) 
     index.apply(session, index.index(entries))
     session.add_all(entries)
     session.flush()
+    index.post(session, entries)
     for entry in entries:
         record(session, entry, "import", actor, now, None, note="CSV 导入并发布", content=True)
     session.flush()

@@ -13,12 +13,20 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from sqlalchemy import Connection, bindparam, delete, insert
+from sqlalchemy import text as sql
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 import textsearch
-from hotline.kb.models import KbEntry, KbStats, KbTerm
-from textsearch.rank import FIELDS, Corpus
+from hotline.kb.models import KbEntry, KbPosting, KbStats, KbTerm
+from textsearch.rank import FIELDS, Bm25Params, Corpus, Document, FieldWeights, impacts
+
+#: The knowledge base's ranking (tuned on wenzheng2020, docs/KB.md): a slow saturation (k1 = 3),
+#: full length normalisation, query terms weighted by idf squared (rare words — names, places —
+#: decide which reply answers a message). The posting lists' impacts are computed with these.
+PARAMS = Bm25Params(k1=3.0, b=1.0, idf_power=2.0)
+WEIGHTS = FieldWeights()
 
 
 def segmented(entry: KbEntry) -> tuple[str, str, str]:
@@ -86,16 +94,69 @@ def apply(session: Session, delta: Delta) -> None:
     session.flush()
 
 
+_TERMS = KbTerm.__table__  # type: ignore[attr-defined]
+#: Built once (a search runs it for every query; the ORM's per-call construction showed up).
+_DF = select(_TERMS.c.term, _TERMS.c.df).where(_TERMS.c.term.in_(bindparam("terms", expanding=True)))
+
+
 def corpus(session: Session, terms: list[str]) -> Corpus:
     """The statistics the ranker needs for these query terms."""
     stats = session.get(KbStats, 1) or KbStats(id=1)
     df: dict[str, int] = {}
     for start in range(0, len(terms), 500):
         chunk = terms[start:start + 500]
-        df.update(session.exec(select(KbTerm.term, KbTerm.df)
-                               .where(col(KbTerm.term).in_(chunk))).all())
+        df.update({r[0]: r[1] for r in session.connection().execute(_DF, {"terms": chunk})})
     return Corpus(n_docs=stats.docs, df=df, field_lengths={
         "title": stats.title_len, "questions": stats.questions_len, "answer": stats.answer_len})
 
 
-__all__ = ["Delta", "apply", "corpus", "index", "segmented"]
+def document(entry_id: int, fields: tuple[str, str, str]) -> Document:
+    """An entry's stored tokens as the ranker reads them."""
+    return Document(entry_id, {name: text.split() for name, text in zip(FIELDS, fields, strict=True)})
+
+
+def posting_rows(docs: Iterable[tuple[int, tuple[str, str, str]]],
+                 avg_length: float) -> list[dict[str, object]]:
+    """kb_postings rows for entries given as (id, segmented fields)."""
+    return [{"entry_id": entry_id, "term": term, "impact": impact}
+            for entry_id, fields in docs
+            for term, impact in sorted(impacts(document(entry_id, fields), avg_length, PARAMS,
+                                               WEIGHTS).items())]
+
+
+def post(session: Session, entries: Iterable[KbEntry]) -> None:
+    """Rewrite the posting lists of these entries (after ``apply`` and a flush: the ids exist
+    and the average length includes them). Impacts use the average length of the moment; as
+    the corpus grows they drift a little, which only changes which entries are read first —
+    the final order is computed from the tokens (``textsearch.rank``)."""
+    entries = list(entries)
+    if not entries:
+        return
+    avg = corpus(session, []).avg_length(WEIGHTS)
+    ids = [e.id for e in entries]
+    table = KbPosting.__table__  # type: ignore[attr-defined]
+    for start in range(0, len(ids), 500):
+        session.execute(delete(table).where(table.c.entry_id.in_(ids[start:start + 500])))
+    rows = posting_rows(((e.id, (e.search_title, e.search_questions, e.search_answer)) for e in entries), avg)
+    for start in range(0, len(rows), 20_000):
+        session.execute(insert(table), rows[start:start + 20_000])
+    session.flush()
+
+
+def post_all(conn: Connection) -> None:
+    """Fill kb_postings from every entry's stored tokens (the migration that adds the table)."""
+    stats = conn.execute(sql("SELECT docs, title_len, questions_len, answer_len FROM kb_stats")).first()
+    avg = 1.0
+    if stats is not None and stats[0]:
+        c = Corpus(stats[0], {"title": stats[1], "questions": stats[2], "answer": stats[3]}, {})
+        avg = c.avg_length(WEIGHTS)
+    table = KbPosting.__table__  # type: ignore[attr-defined]
+    result = conn.execute(sql("SELECT id, search_title, search_questions, search_answer FROM kb_entries"))
+    while batch := result.fetchmany(1000):
+        rows = posting_rows(((r[0], (r[1], r[2], r[3])) for r in batch), avg)
+        if rows:
+            conn.execute(insert(table), rows)
+
+
+__all__ = ["PARAMS", "WEIGHTS", "Delta", "apply", "corpus", "document", "index", "post", "post_all",
+           "posting_rows", "segmented"]

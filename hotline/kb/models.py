@@ -13,7 +13,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from hotline.core.columns import EnumText, UTCDateTime
@@ -104,3 +104,18 @@ class KbStats(SQLModel, table=True):
     title_len: int = 0
     questions_len: int = 0
     answer_len: int = 0
+
+
+class KbPosting(SQLModel, table=True):
+    """One term of one entry with its BM25 impact (the term's score in the entry, without the
+    query's weight): impact-ordered posting lists, so a search reads the best few entries of
+    each query term from the index on (term, impact DESC) instead of every entry holding a
+    common term (migration 0007_i16search; docs/KB.md)."""
+
+    __tablename__ = "kb_postings"
+    __table_args__ = (Index("ix_kb_postings_term_impact", "term", text("impact DESC"), "entry_id"),)
+
+    entry_id: int = Field(sa_column=Column(Integer, ForeignKey("kb_entries.id", ondelete="CASCADE"),
+                                           primary_key=True))
+    term: str = Field(sa_column=Column(String(64), primary_key=True))
+    impact: float = Field(sa_column=Column(Float(precision=53), nullable=False))

@@ -1,31 +1,55 @@
-"""Searching the knowledge base in the database itself: the full-text index finds candidates,
-``textsearch`` ranks them, highlights and cuts snippets.
+"""Searching the knowledge base in the database itself: impact-ordered posting lists find
+candidates, ``textsearch`` ranks them, highlights and cuts snippets.
 
-SQLite: the FTS5 table ``kb_fts`` (``bm25`` orders the candidates). PostgreSQL: the GIN-indexed
-``search_vector`` (``ts_rank`` orders them). Either way only the query's heaviest terms are
-sent (a long message has hundreds), the filters (status, validity, public, category, unit) are
-applied in the same statement, and the final order is textsearch's BM25 over the candidates,
-the same on both databases.
+Candidates: for each of the query's heaviest terms, the entries where the term weighs most
+(``kb_postings``, indexed on (term, impact DESC)), filtered (status, validity, public,
+category, unit) in the same statement and summed per entry — one statement, the same on SQLite
+and PostgreSQL, reading at most terms x depth index rows however common the terms are. (The
+FTS5 table / GIN-indexed tsvector ranked *every* row matching any term: 35,000 rows and 1.4 s for
+a two-word query at 100,000 entries; bench/RESULTS.md.) The final order is textsearch's BM25
+over the candidates' stored tokens, the same on both databases.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, and_, column, func, literal, literal_column, or_, table, text
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Float,
+    Integer,
+    Select,
+    String,
+    and_,
+    bindparam,
+    func,
+    or_,
+    true,
+    union_all,
+)
 from sqlmodel import Session, col, select
 
 import textsearch
+from hotline.core.columns import UTCDateTime
 from hotline.core.times import utcnow
-from hotline.kb.index import corpus
-from hotline.kb.models import KbEntry, KbStatus
-from textsearch.rank import Bm25Params, Document, FieldWeights
+from hotline.kb.index import PARAMS, WEIGHTS, corpus, document
+from hotline.kb.models import KbEntry, KbPosting, KbStatus
+from textsearch.rank import Bm25Params, FieldWeights
 
-#: Terms sent to the full-text index, and candidates ranked here (tuned in docs/KB.md).
+#: The heaviest query terms whose posting lists are read, how many entries are read from each
+#: list, and how many of the best partial scores are ranked here (tuned in docs/KB.md).
 QUERY_TERMS = 48
-CANDIDATES = 60
+DEPTH = 40
+CANDIDATES = 100
+#: Each posting list is read at most SCAN x DEPTH entries deep looking for DEPTH that pass the
+#: filters (enough for a filter passing one entry in ten).
+SCAN = 10
+#: A filter passing at most this many entries is scored entries-first (see ``candidates``).
+FEW = 500
 
 
 @dataclass(frozen=True)
@@ -57,58 +81,162 @@ def usable(now: datetime) -> ColumnElement[bool]:
                 or_(col(KbEntry.valid_until).is_(None), col(KbEntry.valid_until) > now))
 
 
-def _conditions(f: Filters, now: datetime) -> list[ColumnElement[bool]]:
-    out: list[ColumnElement[bool]] = []
-    if f.published_only:
-        out.append(usable(now))
-    if f.public_only:
-        out.append(col(KbEntry.public).is_(True))
-    if f.category:
-        out.append(col(KbEntry.category) == f.category)
-    if f.unit_ids is not None:
-        out.append(col(KbEntry.unit_id).in_(f.unit_ids))
-    return out
+_ENTRIES = KbEntry.__table__  # type: ignore[attr-defined]
+#: The candidates' stored tokens, built once (Core: no ORM rows for what only the ranker reads).
+_TOKENS = select(_ENTRIES.c.id, _ENTRIES.c.search_title, _ENTRIES.c.search_questions,
+                 _ENTRIES.c.search_answer).where(_ENTRIES.c.id.in_(bindparam("ids", expanding=True)))
 
 
-def candidates(session: Session, terms: list[str], f: Filters, now: datetime, limit: int) -> list[int]:
-    """Entry ids the database's full-text index ranks highest for any of the terms."""
-    if not terms:
-        return []
-    where = _conditions(f, now)
-    if session.get_bind().dialect.name == "postgresql":
-        tsq = func.to_tsquery(literal_column("'simple'::regconfig"),
-                              literal(textsearch.tsquery(terms), String))
-        vector: ColumnElement[Any] = literal_column("search_vector")
-        stmt = (select(col(KbEntry.id)).where(vector.op("@@")(tsq), *where)
-                .order_by(func.ts_rank(vector, tsq).desc()).limit(limit))
+def _filters(published_only: bool, public_only: bool, category: bool,
+             units: bool) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = []
+    if published_only:
+        where.append(usable(bindparam("now", type_=UTCDateTime)))  # type: ignore[arg-type]
+    if public_only:
+        where.append(col(KbEntry.public).is_(True))
+    if category:
+        where.append(col(KbEntry.category) == bindparam("category", type_=String))
+    if units:
+        where.append(col(KbEntry.unit_id).in_(bindparam("units", expanding=True)))
+    return where
+
+
+def _best(where: list[ColumnElement[bool]], term: ColumnElement[Any], outer: Any = None) -> Select[Any]:
+    """One term's bounded read: of the ``scan`` entries where the term weighs most, the
+    ``depth`` best passing the filters (a selective filter thus cannot make it read a common
+    term's whole list; ``candidates`` then scores the filtered entries themselves)."""
+    p = KbPosting.__table__  # type: ignore[attr-defined]
+    top = (select(p.c.entry_id, p.c.impact).where(p.c.term == term)
+           .order_by(p.c.impact.desc(), p.c.entry_id).limit(bindparam("scan", type_=Integer)))
+    # PostgreSQL: ``term`` is a column of the outer unnest, read laterally.
+    read = top.correlate(outer).lateral("top") if outer is not None else top.subquery("top")
+    return (select(read.c.entry_id, read.c.impact).join(KbEntry, col(KbEntry.id) == read.c.entry_id)
+            .where(*where).order_by(read.c.impact.desc(), read.c.entry_id)
+            .limit(bindparam("depth", type_=Integer)))
+
+
+@lru_cache(maxsize=512)
+def _candidate_statement(n_terms: int, published_only: bool, public_only: bool, category: bool,
+                         units: bool, lateral: bool = False) -> Select[Any]:
+    """The candidate statement for a shape of query (how many terms, which filters), with
+    every value a bound parameter: built and compiled once per shape, not per search (48
+    sub-selects cost SQLAlchemy ~50 ms to build). SQLite: a UNION ALL of one bounded read per
+    term. PostgreSQL (``lateral``): the same reads as one LATERAL subquery over the unnested
+    term and weight arrays — one plan whatever the number of terms (planning a 42-branch UNION
+    took ~20 ms there)."""
+    where = _filters(published_only, public_only, category, units)
+    if lateral:
+        q = (func.unnest(bindparam("terms", type_=ARRAY(String)), bindparam("weights", type_=ARRAY(Float)))
+             .table_valued("term", "w").render_derived(name="q"))
+        best = _best(where, q.c.term, q).lateral("b")
+        hits = (select(best.c.entry_id, (best.c.impact * q.c.w).label("s"))
+                .select_from(q).join(best, true()).subquery("hits"))
     else:
-        fts = table("kb_fts", column("rowid"))
-        stmt = (select(col(KbEntry.id)).join(fts, fts.c.rowid == col(KbEntry.id))
-                .where(text("kb_fts MATCH :q").bindparams(q=textsearch.fts5_match(terms)), *where)
-                .order_by(text("bm25(kb_fts, 2.0, 2.0, 1.0)"))
-                .limit(limit))
-    return list(session.exec(stmt).all())
+        branches = []
+        for i in range(n_terms):
+            one = _best(where, bindparam(f"t{i}", type_=String)).subquery(f"b{i}")
+            weight = bindparam(f"w{i}", type_=Float)
+            branches.append(select(one.c.entry_id, (one.c.impact * weight).label("s")))
+        hits = union_all(*branches).subquery("hits")
+    return (select(hits.c.entry_id).group_by(hits.c.entry_id)
+            .order_by(func.sum(hits.c.s).desc(), hits.c.entry_id)
+            .limit(bindparam("limit", type_=Integer)))
+
+
+def candidate_query(dialect: str, weights: dict[str, float], f: Filters, now: datetime, limit: int,
+                    depth: int = DEPTH) -> tuple[Select[Any], dict[str, Any]]:
+    """The candidate statement and its values (``candidates`` runs it; the benchmark explains it)."""
+    lateral = dialect == "postgresql"
+    stmt = _candidate_statement(0 if lateral else len(weights), f.published_only, f.public_only,
+                                bool(f.category), f.unit_ids is not None, lateral)
+    values: dict[str, Any] = {"now": now, "depth": depth, "scan": depth * SCAN, "limit": limit}
+    ordered = sorted(weights.items())
+    if lateral:
+        values["terms"], values["weights"] = [t for t, _ in ordered], [w for _, w in ordered]
+    for i, (term, w) in enumerate([] if lateral else ordered):
+        values[f"t{i}"], values[f"w{i}"] = term, w
+    if f.category:
+        values["category"] = f.category
+    if f.unit_ids is not None:
+        values["units"] = list(f.unit_ids)
+    return stmt, values
+
+
+def candidates(session: Session, weights: dict[str, float], f: Filters, now: datetime, limit: int,
+               depth: int = DEPTH, few: int = FEW) -> list[int]:
+    """Entry ids with the highest partial scores: for each query term the ``depth`` entries
+    (passing the filters) where it has the highest impact, read from the index on
+    (term, impact DESC); an entry's partial score is the sum of query weight x impact over the
+    lists it was found in. Each list is read at most ``SCAN x depth`` deep, so the work is
+    bounded by terms x SCAN x depth rows whatever the terms' frequencies and the filters, and
+    both databases read the same rows. When fewer than ``limit`` come back under a category or
+    unit filter passing at most ``few`` entries, those entries are scored exactly instead."""
+    if not weights:
+        return []
+    stmt, values = candidate_query(session.get_bind().dialect.name, weights, f, now, limit, depth)
+    ids = [int(i) for i in session.execute(stmt, values).scalars()]
+    if len(ids) < limit and (f.category or f.unit_ids is not None):
+        # Few came back: the filter may pass entries too far down the lists to be reached. If it
+        # passes at most ``few`` entries, score exactly those from their own postings (primary
+        # key (entry_id, term)): at most few x terms rows.
+        few_stmt = _filtered_ids(f.published_only, f.public_only, bool(f.category), f.unit_ids is not None)
+        few_values: dict[str, Any] = {"now": now, "few": few + 1}
+        if f.category:
+            few_values["category"] = f.category
+        if f.unit_ids is not None:
+            few_values["units"] = list(f.unit_ids)
+        passing = [int(i) for i in session.execute(few_stmt, few_values).scalars()]
+        if len(passing) <= few:
+            return _score_few(session, passing, weights, limit)
+    return ids
+
+
+@lru_cache(maxsize=32)
+def _filtered_ids(published_only: bool, public_only: bool, category: bool, units: bool) -> Select[Any]:
+    where = _filters(published_only, public_only, category, units)
+    return select(col(KbEntry.id)).where(*where).limit(bindparam("few", type_=Integer))
+
+
+_POSTINGS = KbPosting.__table__  # type: ignore[attr-defined]
+_OWN = select(_POSTINGS.c.entry_id, _POSTINGS.c.term, _POSTINGS.c.impact).where(
+    _POSTINGS.c.entry_id.in_(bindparam("ids", expanding=True)),
+    _POSTINGS.c.term.in_(bindparam("terms", expanding=True))).order_by(_POSTINGS.c.entry_id, _POSTINGS.c.term)
+
+
+def _score_few(session: Session, ids: list[int], weights: dict[str, float], limit: int) -> list[int]:
+    """The few filtered entries scored exactly (sum of weight x impact over all query terms)."""
+    if not ids:
+        return []
+    scores: dict[int, float] = {}
+    terms = sorted(weights)
+    for row in session.connection().execute(_OWN, {"ids": ids, "terms": terms}):
+        scores[row[0]] = scores.get(row[0], 0.0) + weights[row[1]] * row[2]
+    return sorted(scores, key=lambda i: (-scores[i], i))[:limit]
 
 
 def search(session: Session, query_text: str, f: Filters | None = None, limit: int = 10, *,
            now: datetime | None = None, params: Bm25Params | None = None,
            weights: FieldWeights | None = None, query_terms: int = QUERY_TERMS,
-           n_candidates: int = CANDIDATES) -> list[Hit]:
+           n_candidates: int = CANDIDATES, depth: int = DEPTH) -> list[Hit]:
     f = f or Filters()
     now = now or utcnow()
     query = textsearch.build_query(query_text)
     if not query:
         return []
+    params = params or PARAMS
+    weights = weights or WEIGHTS
     stats = corpus(session, query.terms)
-    terms = query.heaviest(stats.idf(), query_terms)
-    ids = candidates(session, terms, f, now, max(n_candidates, limit))
+    qw = query.weights(stats.idf(), params.idf_power)
+    terms = sorted(qw, key=lambda t: (-qw[t], t))[:query_terms]
+    ids = candidates(session, {t: qw[t] for t in terms}, f, now, max(n_candidates, limit), depth)
     if not ids:
         return []
-    rows = session.exec(select(KbEntry).where(col(KbEntry.id).in_(ids))).all()
-    by_id = {e.id: e for e in rows}
-    docs = [Document(e.id, {"title": e.search_title.split(), "questions": e.search_questions.split(),
-                            "answer": e.search_answer.split()}) for e in rows]
+    # Rank from the stored tokens only; the full rows are read for the hits shown.
+    tokens = session.connection().execute(_TOKENS, {"ids": ids}).all()
+    docs = [document(r[0], (r[1], r[2], r[3])) for r in tokens]
     ranked = textsearch.rank(query, docs, stats, params, weights)[:limit]
+    shown = [i for i, _ in ranked]
+    by_id = {e.id: e for e in session.exec(select(KbEntry).where(col(KbEntry.id).in_(shown))).all()}
     # The snippet marks the query's heaviest terms (all of a long message's would mark everything).
     marks = [t for t in query.heaviest(stats.idf(), 24) if len(t) >= 2]
     return [Hit(by_id[i], score, textsearch.snippet(by_id[i].answer, marks)) for i, score in ranked]

@@ -8,7 +8,7 @@ import re
 
 import textsearch
 from textsearch.query import idf
-from textsearch.rank import Bm25Params, Corpus, Document, FieldWeights
+from textsearch.rank import Bm25Params, Corpus, Document, FieldWeights, impacts
 
 
 def test_tokens_are_words_plus_bigrams_and_only_safe_characters() -> None:
@@ -77,3 +77,22 @@ def test_similarity_is_symmetric_and_one_for_the_same_text() -> None:
     assert math.isclose(textsearch.similarity(a, b), textsearch.similarity(b, a))
     assert textsearch.similarity(a, b) > textsearch.similarity(a, c)
     assert textsearch.similarity([], a) == 0.0
+
+
+def test_impacts_sum_to_the_bm25_score() -> None:
+    """An impact-ordered posting list stores each term's score in a document without the query
+    weight: query weight x impact, summed over the query's terms, is the document's score."""
+    docs = [Document(1, {"title": ["补办", "社保"], "answer": ["社保", "卡", "办理", "社保"]}),
+            Document(2, {"title": ["噪声"], "answer": ["社保", "噪声", "其他", "其他", "其他"]})]
+    corpus = Corpus(n_docs=2, field_lengths={"title": 3, "answer": 9}, df={"补办": 1, "社保": 2, "卡": 1})
+    params = Bm25Params(k1=3.0, b=1.0, idf_power=2.0)
+    q = textsearch.build_query("社保卡补办")
+    qw = q.weights(corpus.idf(), params.idf_power)
+    avg = corpus.avg_length(FieldWeights())
+    for doc_id, score in textsearch.rank(q, docs, corpus, params):
+        imp = impacts(docs[doc_id - 1], avg, params)
+        assert math.isclose(score, sum(w * imp.get(t, 0.0) for t, w in qw.items()))
+    # idf squared: a rare term gains on a common one
+    idfs = {"补办": idf(1, 100), "社保": idf(50, 100)}
+    plain, squared = q.weights(idfs), q.weights(idfs, 2.0)
+    assert squared["补办"] / squared["社保"] > plain["补办"] / plain["社保"]

@@ -1,0 +1,121 @@
+"""The knowledge base's candidate stage on both databases: reading the impact-ordered posting
+lists gives the same best results as ranking every entry, the work stays bounded when a term is
+in every entry, and the filters hold inside the bounded read (docs/KB.md)."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+from sqlalchemy import Engine, delete, func, update
+from sqlmodel import Session, col, select
+
+import textsearch
+from hotline.core.times import utcnow
+from hotline.kb import evaluate as ev
+from hotline.kb.index import PARAMS, WEIGHTS, corpus, document, post_all
+from hotline.kb.models import KbEntry, KbPosting
+from hotline.kb.search import Filters, candidates, search
+
+SUBJECTS = ["社保卡", "养老保险", "住房公积金", "居住证", "物业服务费", "电梯维修", "垃圾分类",
+            "停车收费", "噪声扰民", "燃气安装", "学位申请", "医保报销", "公租房", "路灯损坏"]
+ACTIONS = ["如何办理", "需要哪些材料", "收费标准", "投诉渠道", "补办流程", "办理时限"]
+DETAILS = ["持本人身份证到政务服务中心办理", "可在网上申请", "五个工作日内办结",
+           "对结果有异议可申请复核", "由街道办事处受理", "按物价部门核定的标准收取"]
+
+
+def _corpus(session: Session, n: int = 160) -> dict[int, int]:
+    rng = random.Random(16)
+    pairs = []
+    for i in range(n):
+        subject, action = rng.choice(SUBJECTS), rng.choice(ACTIONS)
+        answer = "，".join([f"{subject}{action}", *rng.sample(DETAILS, rng.randint(1, 4))]) + "。"
+        pairs.append(ev.Pair(str(i), "", answer))
+    mapping = ev.load(session, pairs, utcnow() - timedelta(days=1))
+    session.commit()
+    return mapping
+
+
+def _exhaustive(session: Session, q: str, limit: int) -> list[tuple[int, float]]:
+    query = textsearch.build_query(q)
+    rows = session.exec(select(KbEntry.id, KbEntry.search_title, KbEntry.search_questions,
+                               KbEntry.search_answer)).all()
+    docs = [document(r[0], (r[1], r[2], r[3])) for r in rows]
+    return textsearch.rank(query, docs, corpus(session, query.terms), PARAMS, WEIGHTS)[:limit]
+
+
+def test_bounded_candidates_give_the_exhaustive_ranking(engine: Engine) -> None:
+    with Session(engine) as s:
+        _corpus(s)
+        for q in ["社保卡补办流程", "物业服务费收费标准", "噪声扰民投诉渠道，夜里施工怎么办",
+                  "我想问一下公租房需要哪些材料，网上可以申请吗", "路灯坏了"]:
+            got = [(h.entry.id, round(h.score, 9)) for h in search(s, q, limit=5)]
+            want = [(i, round(score, 9)) for i, score in _exhaustive(s, q, 5)]
+            assert got == want, q
+
+
+def test_a_term_in_every_entry_does_not_read_every_entry(engine: Engine) -> None:
+    with Session(engine) as s:
+        _corpus(s, 120)
+        term = "办理"  # in "…如何办理" and in DETAILS: most entries hold it
+        held = s.exec(select(func.count()).select_from(KbPosting).where(col(KbPosting.term) == term)).one()
+        assert held > 60
+        ids = candidates(s, {term: 1.0}, Filters(), utcnow(), limit=100, depth=10)
+        assert 0 < len(ids) <= 10
+        # the ten read are the ten where the term weighs most
+        best = s.exec(select(KbPosting.entry_id).where(col(KbPosting.term) == term)
+                      .order_by(col(KbPosting.impact).desc(), col(KbPosting.entry_id)).limit(10)).all()
+        assert sorted(ids) == sorted(best)
+        # two terms: at most two lists of ten
+        assert len(candidates(s, {term: 1.0, "材料": 2.0}, Filters(), utcnow(), 100, depth=10)) <= 20
+
+
+def test_filters_apply_inside_the_bounded_read(engine: Engine) -> None:
+    with Session(engine) as s:
+        _corpus(s, 120)
+        all_ids = s.exec(select(KbEntry.id).order_by(col(KbEntry.id))).all()
+        marked = set(all_ids[::7])  # a small category, not the entries the term weighs most in
+        s.execute(update(KbEntry).where(col(KbEntry.id).in_(marked)).values(category="少数", public=False))
+        s.commit()
+        # the posting lists read until 5 of the category turn up (few=0: never entries-first)
+        ids = candidates(s, {"办理": 1.0}, Filters(category="少数"), utcnow(), 100, depth=5, few=0)
+        assert len(ids) == 5 and set(ids) <= marked
+        # a filter passing few entries: those entries scored exactly from their own postings
+        exact = candidates(s, {"办理": 1.0}, Filters(category="少数"), utcnow(), 100, depth=5)
+        held = set(s.exec(select(KbPosting.entry_id).where(col(KbPosting.term) == "办理",
+                                                            col(KbPosting.entry_id).in_(marked))).all())
+        assert set(exact) == held and ids == exact[:5]
+        assert not set(candidates(s, {"办理": 1.0}, Filters(public_only=True), utcnow(), 100, 50)) & marked
+        hits = search(s, "社保卡补办流程", Filters(category="少数"), limit=10)
+        assert hits and {h.entry.id for h in hits} <= marked
+
+
+def test_the_migration_fills_the_postings_the_application_writes(engine: Engine) -> None:
+    """0007_i16search fills kb_postings for entries that existed before it (post_all): the
+    same rows the application writes for a new entry."""
+    def rows(s: Session) -> list[tuple[int, str, float]]:
+        return sorted(s.exec(select(KbPosting.entry_id, KbPosting.term, KbPosting.impact)).all())
+
+    with Session(engine) as s:
+        _corpus(s, 30)
+        written = rows(s)
+        s.execute(delete(KbPosting))
+        s.commit()
+    with engine.begin() as conn:
+        post_all(conn)
+    with Session(engine) as s:
+        assert rows(s) == written and len(written) > 300
+
+
+def test_a_selective_filter_does_not_walk_a_whole_list(engine: Engine) -> None:
+    """One entry passes the filter, the last in the term's list: the bounded read (SCAN x depth
+    deep) does not reach it; the entries-first fallback scores it."""
+    with Session(engine) as s:
+        _corpus(s, 120)
+        last = s.exec(select(KbPosting.entry_id).where(col(KbPosting.term) == "办理")
+                      .order_by(col(KbPosting.impact), col(KbPosting.entry_id).desc()).limit(1)).one()
+        s.execute(update(KbEntry).where(col(KbEntry.id) == last).values(category="孤"))
+        s.commit()
+        f = Filters(category="孤")
+        assert candidates(s, {"办理": 1.0}, f, utcnow(), 10, depth=1, few=0) == []
+        assert candidates(s, {"办理": 1.0}, f, utcnow(), 10, depth=1) == [last]
