@@ -21,6 +21,23 @@ REPO = Path(__file__).resolve().parent.parent
 SHARED_DATA = Path(os.environ.get("HOTLINE_SHARED_DATA", REPO.parent / "shared" / "data"))
 PG_URL = os.environ.get("HOTLINE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Make ``--dist loadgroup`` honour ``xdist_group`` again: pytest 9.2 keeps a node's id in
+    ``_id``, and pytest-xdist 3.8 still appends the group to ``_nodeid``, which nothing reads
+    any more, so every group was silently spread over both workers (the real-data classifier
+    was trained twice per run, 40-55 s each, and each worker started its own web server)."""
+    if not getattr(config.option, "loadgroup", False):
+        return
+    from _pytest.nodeid import coerce_node_id
+
+    for item in items:
+        names = sorted({str(m.args[0] if m.args else m.kwargs.get("name", "default"))
+                        for m in item.iter_markers("xdist_group")})
+        if names and "@" not in item.nodeid and hasattr(item, "_id"):
+            item._id = coerce_node_id(f"{item.nodeid}@{'_'.join(names)}")
+
+
 # Tests never touch the developer's ./var database or a real secret.
 os.environ.setdefault("HOTLINE_DEMO_MODE", "true")
 os.environ.setdefault("HOTLINE_EMBEDDED_JOBS", "false")  # tests run jobs explicitly

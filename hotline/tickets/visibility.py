@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import exists, insert
+from sqlalchemy import exists, insert, literal
+from sqlalchemy import select as sa_select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
@@ -20,25 +21,33 @@ from hotline.units.actor import Actor
 from hotline.units.tree import subtree_unit_ids
 
 
-def subtree_filter(session: Session, unit_path: str) -> ColumnElement[bool]:
+def subtree_filter(session: Session, unit_path: str, *, probe: bool = False) -> ColumnElement[bool]:
     """Tickets in which some unit of the subtree rooted at ``unit_path`` has a part.
 
     The subtree's unit ids are resolved first (a few dozen at most), so the per-ticket probe is
     one lookup on the (ticket_id, unit_id) index instead of a join with a LIKE.
+
+    ``probe``: the list is already narrowed by a time condition (overdue, at risk: ~1 % of the
+    table), so check each of its tickets by an index-only probe (``ix_ticket_units_active_
+    ticket_unit``). As ``EXISTS`` PostgreSQL turns it into a semi-join and hashes *all* the
+    subtree's assignments first — 230k rows and ~100 ms for a district at 1M tickets
+    (bench/RESULTS.md) — so the probe is written as a ``LIMIT 1`` subquery, which the planner
+    keeps per row. Without a narrowing condition the semi-join is the right plan, and stays.
     """
     ids = subtree_unit_ids(session, unit_path)
-    return exists(
-        select(TicketUnit.id)
-        .where(col(TicketUnit.ticket_id) == col(Ticket.id))
-        .where(col(TicketUnit.unit_id).in_(ids))
-        .where(col(TicketUnit.active))  # a unit that returned it, or was replaced, no longer sees it
-    )
+    part = (sa_select(literal(1)).select_from(table_of(TicketUnit))
+            .where(col(TicketUnit.ticket_id) == col(Ticket.id))
+            .where(col(TicketUnit.unit_id).in_(ids))
+            .where(col(TicketUnit.active)))  # a unit that returned it, or was replaced, no longer sees it
+    if probe:
+        return part.limit(1).correlate(table_of(Ticket)).scalar_subquery().is_not(None)
+    return exists(part)
 
 
-def visibility_filter(session: Session, actor: Actor) -> ColumnElement[bool] | None:
+def visibility_filter(session: Session, actor: Actor, *, probe: bool = False) -> ColumnElement[bool] | None:
     if actor.hotline_side:
         return None
-    return subtree_filter(session, actor.unit.path)
+    return subtree_filter(session, actor.unit.path, probe=probe)
 
 
 def can_see(session: Session, actor: Actor, ticket: Ticket) -> bool:

@@ -4,7 +4,6 @@ $HOTLINE_SHARED_DATA); tests that need it skip cleanly when it is absent."""
 from __future__ import annotations
 
 import csv
-import functools
 import os
 from collections import defaultdict
 from dataclasses import dataclass
@@ -69,13 +68,6 @@ class RealSetup:
 
 @pytest.fixture(scope="session")
 def real() -> RealSetup:
-    return _real_setup()
-
-
-@functools.cache
-def _real_setup() -> RealSetup:
-    """Trained once per process: the suite's run showed the session fixture set up twice on one
-    xdist worker (55 s each), so the work is kept here rather than in the fixture's cache."""
     base = wenzheng()
     warm_up()
     with (base / "labeled_tokens_train.csv").open(encoding="utf-8") as fh:

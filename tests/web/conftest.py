@@ -109,6 +109,14 @@ def login(base: str, username: str) -> httpx.Client:
     return client
 
 
+def sign_in(page: object, username: str) -> None:
+    """Sign in through the login form in a Playwright page, as a person would (password demo)."""
+    page.goto("/login")  # type: ignore[attr-defined]
+    page.fill("input[name=username]", username)  # type: ignore[attr-defined]
+    page.fill("input[name=password]", "demo")  # type: ignore[attr-defined]
+    page.press("input[name=password]", "Enter")  # type: ignore[attr-defined]
+
+
 CHROMIUM = os.environ.get("HOTLINE_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]

@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 from hotline.core.db import make_engine
 from hotline.core.settings import Settings
 from hotline.tickets.models import Ticket
-from tests.web.conftest import ARTIFACTS, Server
+from tests.web.conftest import ARTIFACTS, Server, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("web")]
 
@@ -51,10 +51,7 @@ def _pages(server: Server) -> dict[str | None, list[str]]:
 
 
 def _sign_in(page: object, user: str) -> None:
-    page.goto("/login")  # type: ignore[attr-defined]
-    page.fill("input[name=username]", user)  # type: ignore[attr-defined]
-    page.fill("input[name=password]", "demo")  # type: ignore[attr-defined]
-    page.press("input[name=password]", "Enter")  # type: ignore[attr-defined]
+    sign_in(page, user)
     page.wait_for_load_state()  # type: ignore[attr-defined]
 
 

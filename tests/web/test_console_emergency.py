@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from hotline.core.db import make_engine
 from hotline.core.settings import Settings
 from hotline.tickets.models import Ticket
-from tests.web.conftest import Server
+from tests.web.conftest import Server, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("web")]
 
@@ -37,10 +37,7 @@ def test_fire_call_alt_s_hands_over_to_119(server: Server, browser: object) -> N
     page.on("pageerror", lambda e: errors.append(str(e)))
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    page.goto("/login")
-    page.fill("input[name=username]", "agent")
-    page.fill("input[name=password]", "demo")
-    page.press("input[name=password]", "Enter")
+    sign_in(page, "agent")
     page.wait_for_url("**/console*")
     # an ordinary call shows no override field: it appears only with the emergency verdict
     expect(page.locator("#override")).to_be_hidden()

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from hotline.core.db import make_engine
 from hotline.core.settings import Settings
 from hotline.tickets.models import Ticket
-from tests.web.conftest import Server, dispatch_new
+from tests.web.conftest import Server, dispatch_new, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("web")]
 
@@ -39,10 +39,7 @@ def test_agent_sees_the_similar_ticket_and_merges_with_one_click(server: Server,
     page.on("pageerror", lambda e: errors.append(str(e)))
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.accept()))
-    page.goto("/login")
-    page.fill("input[name=username]", "agent")
-    page.fill("input[name=password]", "demo")
-    page.press("input[name=password]", "Enter")
+    sign_in(page, "agent")
     page.wait_for_url("**/console*")
     page.fill("#caller_phone", "13900005555")
     page.select_option("#request_type", "投诉")

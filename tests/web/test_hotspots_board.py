@@ -7,7 +7,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.web.conftest import SCREENSHOTS, Server, _unit_id, login
+from tests.web.conftest import SCREENSHOTS, Server, _unit_id, login, sign_in
 
 pytestmark = [pytest.mark.xdist_group("web")]
 
@@ -56,10 +56,7 @@ def test_board_shows_a_forming_hotspot(server: Server, browser: object) -> None:
     context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN",  # type: ignore[attr-defined]
                                   base_url=server.url)
     page: Page = context.new_page()
-    page.goto("/login")
-    page.fill("input[name=username]", "supervisor")
-    page.fill("input[name=password]", "demo")
-    page.press("input[name=password]", "Enter")
+    sign_in(page, "supervisor")
     page.wait_for_url("**/board")
     page.get_by_role("link", name="热点").first.click()
     section = page.locator("#hotspots")

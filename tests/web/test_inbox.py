@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from hotline.core.db import make_engine
 from hotline.core.settings import Settings
 from hotline.tickets.models import Ticket
-from tests.web.conftest import Server, csrf_of, dispatch_new, login
+from tests.web.conftest import Server, csrf_of, dispatch_new, login, sign_in
 
 pytestmark = pytest.mark.xdist_group("web")
 
@@ -66,10 +66,7 @@ def test_inbox_picks_up_a_new_ticket_without_reload(server: Server, browser: obj
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto("/login")
-    page.fill("input[name=username]", "donghua")
-    page.fill("input[name=password]", "demo")
-    page.press("input[name=password]", "Enter")
+    sign_in(page, "donghua")
     page.wait_for_url("**/inbox*")
     page.goto("/inbox?tab=sign")
     number = dispatch_new(server, "DC-DH", "桂花苑小区5栋电梯按键失灵，老人上下楼不方便")
@@ -102,10 +99,7 @@ def test_queue_headers_sort_the_rows(server: Server, browser: object, user: str,
     context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN",  # type: ignore[attr-defined]
                                   base_url=server.url)
     page = context.new_page()
-    page.goto("/login")
-    page.fill("input[name=username]", user)
-    page.fill("input[name=password]", "demo")
-    page.press("input[name=password]", "Enter")
+    sign_in(page, user)
     page.wait_for_load_state()
     page.goto(path)
     headers = [h.strip() for h in page.locator("table.sortable thead th").all_inner_texts()]
