@@ -82,6 +82,11 @@ def test_every_page_passes_axe_and_is_captured(server: Server, browser: object) 
                     if signed_in_frame:
                         assert box and box["x"] + box["width"] <= 683 + 1, f"{path}: 退出 off screen"
                     continue
+                # at 1366 px nothing overflows sideways (the board's list once grew to 1,495 px
+                # when columns were added, and every row wrapped to ten lines)
+                width = page.evaluate("document.documentElement.scrollWidth")
+                if width > 1366 + 1:
+                    violations.append(f"{user or 'public'} {path}: page {width} px wide at 1366")
                 page.add_script_tag(content=script)
                 result = page.evaluate("""async () => {
                     const r = await axe.run(document, {resultTypes: ["violations"]});
