@@ -23,6 +23,7 @@ from sqlmodel import Session, select
 
 from hotline.core.db import make_engine
 from hotline.core.settings import Settings
+from hotline.tickets.models import Ticket
 from hotline.units.models import Unit
 
 REPO = Path(__file__).resolve().parents[2]
@@ -141,6 +142,16 @@ def _unit_id(server: Server, code: str) -> int:
             unit = s.exec(select(Unit).where(Unit.code == code)).one()
             assert unit.id is not None
             return unit.id
+    finally:
+        engine.dispose()
+
+
+def ticket_by_number(server: Server, number: str) -> Ticket:
+    """The ticket as the server's database holds it now (read beside the running server)."""
+    engine = make_engine(Settings(database_url=server.db_url))
+    try:
+        with Session(engine, expire_on_commit=False) as s:
+            return s.exec(select(Ticket).where(Ticket.number == number)).one()
     finally:
         engine.dispose()
 

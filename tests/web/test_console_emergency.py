@@ -6,25 +6,13 @@ as an ordinary 15-working-day ticket under Alt+S."""
 from __future__ import annotations
 
 import pytest
-from sqlmodel import Session, select
 
-from hotline.core.db import make_engine
-from hotline.core.settings import Settings
-from hotline.tickets.models import Ticket
-from tests.web.conftest import Server, sign_in
+from tests.web.conftest import Server, sign_in, ticket_by_number
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("web")]
 
 FIRE = "楼道里着火了，浓烟很大，三楼有人被困出不来"
 
-
-def _ticket(server: Server, number: str) -> Ticket:
-    engine = make_engine(Settings(database_url=server.db_url))
-    try:
-        with Session(engine) as s:
-            return s.exec(select(Ticket).where(Ticket.number == number)).one()
-    finally:
-        engine.dispose()
 
 
 def test_fire_call_alt_s_hands_over_to_119(server: Server, browser: object) -> None:
@@ -68,7 +56,7 @@ def test_fire_call_alt_s_hands_over_to_119(server: Server, browser: object) -> N
     page.keyboard.press("Alt+s")
     page.wait_for_url("**/console?created=*")
     number = page.locator("#created-number").inner_text().strip()
-    ticket = _ticket(server, number)
+    ticket = ticket_by_number(server, number)
     assert str(ticket.status) == "emergency", ticket.status
     assert ticket.urgency == "very_urgent"
     assert ticket.holder_unit_id is None and ticket.next_due_at is None

@@ -5,26 +5,14 @@ reported, the console shows that ticket with its similarity figure, and one clic
 from __future__ import annotations
 
 import pytest
-from sqlmodel import Session, select
 
-from hotline.core.db import make_engine
-from hotline.core.settings import Settings
-from hotline.tickets.models import Ticket
-from tests.web.conftest import Server, dispatch_new, sign_in
+from tests.web.conftest import Server, dispatch_new, sign_in, ticket_by_number
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("web")]
 
 FIRST = "桂花苑小区5栋楼下的消防通道被几辆三轮车长期堵住，消防车进不来，物业说管不了。"
 AGAIN = "桂花苑5栋楼下消防通道被三轮车堵住好久了，物业不管，万一着火消防车进不来，请处理。"
 
-
-def _ticket(server: Server, number: str) -> Ticket:
-    engine = make_engine(Settings(database_url=server.db_url))
-    try:
-        with Session(engine) as s:
-            return s.exec(select(Ticket).where(Ticket.number == number)).one()
-    finally:
-        engine.dispose()
 
 
 def test_agent_sees_the_similar_ticket_and_merges_with_one_click(server: Server,
@@ -56,8 +44,8 @@ def test_agent_sees_the_similar_ticket_and_merges_with_one_click(server: Server,
     assert dialogs and target in dialogs[-1] and "并单" in dialogs[-1]
     expect(page.locator("#merged-notice")).to_contain_text(target)
     number = page.locator("#created-number").inner_text().strip()
-    merged = _ticket(server, number)
+    merged = ticket_by_number(server, number)
     assert str(merged.status) == "merged" and merged.caller_phone == "13900005555"
-    assert merged.merged_into_id == _ticket(server, target).id
+    assert merged.merged_into_id == ticket_by_number(server, target).id
     assert not errors, errors
     context.close()

@@ -6,23 +6,11 @@ what (address, category), not the handler's own unit."""
 from __future__ import annotations
 
 import pytest
-from sqlmodel import Session, select
 
-from hotline.core.db import make_engine
-from hotline.core.settings import Settings
-from hotline.tickets.models import Ticket
-from tests.web.conftest import Server, csrf_of, dispatch_new, login, sign_in
+from tests.web.conftest import Server, csrf_of, dispatch_new, login, sign_in, ticket_by_number
 
 pytestmark = pytest.mark.xdist_group("web")
 
-
-def _status(server: Server, number: str) -> str:
-    engine = make_engine(Settings(database_url=server.db_url))
-    try:
-        with Session(engine) as s:
-            return str(s.exec(select(Ticket).where(Ticket.number == number)).one().status)
-    finally:
-        engine.dispose()
 
 
 def test_batch_sign_signs_the_ticked_and_names_the_rest(server: Server) -> None:
@@ -37,7 +25,7 @@ def test_batch_sign_signs_the_ticked_and_names_the_rest(server: Server) -> None:
     assert r.status_code == 303
     done = handler.get(r.headers["location"]).text
     assert "已签收 2 件工单" in done
-    assert _status(server, first) == "in_progress" and _status(server, second) == "in_progress"
+    assert [ticket_by_number(server, n).status for n in (first, second)] == ["in_progress"] * 2
     # signing again (a double click, or a colleague was faster) signs nothing and says which
     r = handler.post("/inbox/sign", data={"csrf_token": csrf_of(done), "t": [first]})
     again = handler.get(r.headers["location"]).text
@@ -53,7 +41,7 @@ def test_batch_sign_needs_a_choice_and_stays_in_scope(server: Server) -> None:
     assert r.status_code == 303 and "failed=" in r.headers["location"]
     r = handler.post("/inbox/sign", data={"csrf_token": token, "t": [foreign]})
     assert "未能签收" in handler.get(r.headers["location"]).text
-    assert _status(server, foreign) == "dispatched"  # another unit's ticket is untouched
+    assert ticket_by_number(server, foreign).status == "dispatched"  # another unit's ticket is untouched
     assert handler.post("/inbox/sign", data={"t": [foreign]}).status_code == 403  # CSRF
 
 
