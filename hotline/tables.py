@@ -20,6 +20,7 @@ from hotline.tickets.models import (
     SupervisionOrder,
     Ticket,
     TicketCounter,
+    TicketDay,
     TicketEvent,
     TicketUnit,
 )
@@ -29,6 +30,6 @@ from hotline.workers.models import JobRun
 TABLES = (CatalogueVersion, DispatchRecord, InboxMessage, LinkedMatter, OutboxMessage, PeerOutage,
           Notification, AnomalyAlert, Escalation, UnitDailyStat, ExtensionRequest,
           PersonalDataAccess, ReturnRecord, ReturnVisit, SupervisionOrder, Ticket, TicketCounter,
-          TicketEvent, TicketUnit, Unit, User, LoginAudit, EventChainHead, IdempotencyKey,
+          TicketDay, TicketEvent, TicketUnit, Unit, User, LoginAudit, EventChainHead, IdempotencyKey,
           CallerFlag, CallerFlagEvent, ReplyReview, CallerMessage, JobRun,
           KbEntry, KbEvent, KbStats, KbTerm)

@@ -74,8 +74,9 @@ def _prev_hash(conn: Connection, ticket_id: int, seq: int) -> str:
 
 
 def _advance_head(conn: Connection, ticket_id: int, seq: int, value: str) -> None:
-    done = conn.execute(update(_HEADS).where(_HEADS.c.ticket_id == ticket_id)
-                        .values(seq=seq, hash=value)).rowcount
+    # A ticket's first event starts its chain: the head is new (one statement at registration).
+    done = seq > 1 and conn.execute(update(_HEADS).where(_HEADS.c.ticket_id == ticket_id)
+                                    .values(seq=seq, hash=value)).rowcount
     if not done:
         conn.execute(_HEADS.insert().values(ticket_id=ticket_id, seq=seq, hash=value))
 

@@ -11,7 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, BigInteger, Column, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import declared_attr
 from sqlmodel import Field, SQLModel
 
@@ -368,12 +368,23 @@ class SupervisionOrder(SQLModel, table=True):
 
 
 class TicketCounter(SQLModel, table=True):
-    """Per-day sequence behind human ticket numbers (``20261121-000123``)."""
+    """Per-day counter behind human ticket numbers (``20261121-000123``) on SQLite, where the
+    one writer at a time makes a counter row free of contention (``tickets.numbering``)."""
 
     __tablename__ = "ticket_counters"
 
     day: str = Field(primary_key=True, max_length=8)
     last: int = 0
+
+
+class TicketDay(SQLModel, table=True):
+    """On PostgreSQL a day's numbers are ``nextval('ticket_serial') - base``: ``base`` is the
+    sequence's value when the day's first registration came (``tickets.numbering``)."""
+
+    __tablename__ = "ticket_days"
+
+    day: str = Field(primary_key=True, max_length=8)
+    base: int = Field(sa_type=BigInteger)
 
 
 class PersonalDataAccess(SQLModel, table=True):
