@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
+import weakref
 from collections.abc import Callable, Hashable, Iterator, Mapping
 from contextlib import contextmanager
 from functools import lru_cache
@@ -40,7 +41,6 @@ _HOOKS = "hotline.on_commit"
 _READ_ONLY = "hotline.read_only"
 _AFTER_READ = "hotline.after_read"
 _WRITE = "hotline_write"  # connection execution option read by the SQLite "begin" hook
-_HOLDS_WRITER = "hotline.holds_writer"
 
 
 def make_engine(settings: Settings) -> Engine:
@@ -63,6 +63,10 @@ def make_engine(settings: Settings) -> Engine:
             cur.close()
 
         writer = threading.Lock()
+        # Who holds it, by Connection object: not in ``conn.info``, which a connection that lost
+        # its database (invalidated) can no longer reach, so its rollback could not release the
+        # lock and every later write of the process would wait forever.
+        holders: weakref.WeakSet[Connection] = weakref.WeakSet()
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Connection) -> None:
@@ -74,7 +78,7 @@ def make_engine(settings: Settings) -> Engine:
             # busy handler would poll with growing sleeps (the embedded mode is one process).
             if conn.get_execution_options().get(_WRITE, True):
                 writer.acquire()
-                conn.info[_HOLDS_WRITER] = True
+                holders.add(conn)
                 try:
                     conn.exec_driver_sql("BEGIN IMMEDIATE")
                 except BaseException:
@@ -84,7 +88,8 @@ def make_engine(settings: Settings) -> Engine:
                 conn.exec_driver_sql("BEGIN")
 
         def _release(conn: Connection) -> None:
-            if conn.info.pop(_HOLDS_WRITER, False):
+            if conn in holders:
+                holders.discard(conn)
                 writer.release()
 
         event.listen(engine, "commit", _release)

@@ -108,7 +108,11 @@ def _seal_event(_mapper: Mapper[Any], conn: Connection, target: TicketEvent) -> 
 @event.listens_for(Engine, "commit")
 @event.listens_for(Engine, "rollback")
 def _forget_pending(conn: Connection) -> None:
-    conn.info.pop(_PENDING, None)
+    # A connection that lost its database (invalidated) cannot reach its info any more, and
+    # raising here would turn the database's error into another one; its info is cleared when
+    # the pool connects again.
+    if not conn.invalidated:
+        conn.info.pop(_PENDING, None)
 
 
 @dataclass

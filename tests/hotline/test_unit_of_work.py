@@ -117,3 +117,44 @@ def test_on_sqlite_a_reader_never_waits_for_a_writer(sqlite_template: Path, tmp_
     with unit_of_work(engine, write=False) as session:
         assert session.execute(text("SELECT count(*) FROM rw_probe")).scalar_one() == 2
     engine.dispose()
+
+
+def _lose_the_database(session: Session, backend: str) -> None:
+    """What a database restart does to a connection in the middle of a unit of work."""
+    conn = session.connection()
+    if backend == "postgresql":
+        pid = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        with Session(make_engine(Settings(database_url=str(conn.engine.url)))) as admin:
+            admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    else:
+        dbapi = conn.connection.dbapi_connection
+        assert dbapi is not None
+        dbapi.close()
+
+
+def test_a_lost_connection_fails_with_the_databases_error_and_frees_the_writer(
+        engine: Engine, backend: str) -> None:
+    """The rollback after a lost connection must neither raise an error of its own (the API
+    answers a database error 503; anything else is a 500) nor keep SQLite's writer lock of the
+    process (every later write would wait for ever). Found by the full city day: a PostgreSQL
+    restart turned into 13 × 500."""
+    from sqlalchemy.exc import DBAPIError
+
+    from hotline.tickets.models import TicketEvent
+
+    with pytest.raises(DBAPIError) as lost, unit_of_work(engine) as session:
+        session.execute(text("SELECT 1"))
+        _lose_the_database(session, backend)
+        session.add(TicketEvent(ticket_id=1, seq=1, action="note", payload={}, at=None))
+        session.flush()
+    assert lost.value.connection_invalidated
+
+    done = threading.Event()
+
+    def write() -> None:
+        with unit_of_work(engine) as session:
+            session.execute(text("SELECT 1"))
+        done.set()
+
+    threading.Thread(target=write, daemon=True).start()
+    assert done.wait(60), "the next write waited for a writer lock nobody holds"
