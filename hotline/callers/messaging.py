@@ -105,8 +105,7 @@ def queue(session: Session, ticket: Ticket, occasion: Occasion, params: dict[str
                          reason=SUPPRESSED_REASONS[kind], payload=facts)
         return row
     row.next_attempt_at = first_try(now)
-    session.add(row)
-    session.flush()
+    session.add(row)  # flushed with the command's next write (a caller needing its id flushes)
     on_commit(session, lambda: message_due.send(occasion.value), key=("caller-sms",))
     return row
 

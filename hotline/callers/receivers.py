@@ -39,6 +39,7 @@ def on_action(done: ActionDone) -> None:
         row = queue(s, t, Occasion.extended, {
             "number": t.number, "deadline": deadline_text(due) if due else "另行告知",
             "progress": progress_text(s, t, req.reason if req else None)}, done.now, follow=follow)
+        s.flush()
         done.note(caller_message_id=row.id)
     elif done.action is Action.reply:
         unit = s.get(Unit, t.holder_unit_id) if t.holder_unit_id else None

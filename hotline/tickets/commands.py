@@ -114,7 +114,6 @@ def register(session: Session, actor: Actor, data: Registration, decision: Paylo
                               from_status=None, to_status=Status.registered,
                               payload={"channel": ticket.channel,
                                        "request_type": ticket.request_type}))
-    session.flush()
     registered.send(Registered(session, actor, ticket, now))
     if decision is not None:
         apply(session, actor, ticket, decision, now)

@@ -242,7 +242,9 @@ class TicketEvent(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("ticket_id", "seq"),)
 
     id: int = Field(default=None, primary_key=True)
-    ticket_id: int = Field(foreign_key="tickets.id", index=True)
+    # Served by the unique (ticket_id, seq) index: a second index on ticket_id alone would be
+    # one more write on every event for no read.
+    ticket_id: int = Field(foreign_key="tickets.id")
     seq: int
     action: str = Field(max_length=32)
     from_status: str | None = Field(default=None, max_length=20)

@@ -5,6 +5,9 @@ PostgreSQL registrations went one at a time (``tickets.numbering`` says how numb
 now). ``ticket_days`` holds each day's base; the days already counted get a base that continues
 their numbering where the counter left it. SQLite keeps the counter (one writer at a time).
 
+Also drops ``ix_ticket_events_ticket_id``: the unique (ticket_id, seq) index serves every lookup
+by ticket, and events are the most written table (one more index write per command for nothing).
+
 Revision ID: 0009_i13_numbers
 Revises: 0008_join
 """
@@ -31,9 +34,11 @@ def upgrade() -> None:
         op.execute("CREATE SEQUENCE ticket_serial AS bigint")
         # nextval gives 1 first: a day counted to `last` goes on at last + 1.
         op.execute("INSERT INTO ticket_days (day, base) SELECT day, -last FROM ticket_counters")
+    op.drop_index("ix_ticket_events_ticket_id", table_name="ticket_events")
 
 
 def downgrade() -> None:
+    op.create_index("ix_ticket_events_ticket_id", "ticket_events", ["ticket_id"], unique=False)
     if op.get_bind().dialect.name == "postgresql":
         # Put each day's counter where its numbers reached, for the counter to go on from there.
         op.execute("""
