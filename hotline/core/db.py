@@ -17,6 +17,7 @@ runs the same code.
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 import threading
 import weakref
@@ -43,7 +44,30 @@ _AFTER_READ = "hotline.after_read"
 _WRITE = "hotline_write"  # connection execution option read by the SQLite "begin" hook
 
 
+#: Every engine this process made, for the fork hook below.
+_LIVE: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+def _forget_inherited_connections() -> None:
+    """In a forked child (RQ runs each job in one), drop the pooled connections inherited from
+    the parent without closing them: they are the parent's sockets. Sharing one, the child's
+    driver and the server disagreed on which statements were prepared ("prepared statement
+    _pg3_0 already exists"): in the full city day every relay and scan job after the first
+    failed. SQLAlchemy's own advice for pools and os.fork()."""
+    for engine in list(_LIVE):
+        engine.dispose(close=False)
+
+
+os.register_at_fork(after_in_child=_forget_inherited_connections)
+
+
 def make_engine(settings: Settings) -> Engine:
+    engine = _create_engine(settings)
+    _LIVE.add(engine)
+    return engine
+
+
+def _create_engine(settings: Settings) -> Engine:
     url = make_url(settings.database_url)
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
