@@ -14,6 +14,7 @@ import argparse
 import random
 import statistics
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,6 +27,7 @@ from hotline.kb.index import PARAMS, WEIGHTS, Delta, apply, corpus, posting_rows
 from hotline.kb.models import KbEntry, KbStatus
 from hotline.kb.search import CANDIDATES, QUERY_TERMS, Filters, candidate_query, search
 from hotline.units.models import Unit
+from hotline.units.tree import subtree_unit_ids
 
 
 def _words(line: str) -> list[str]:
@@ -182,11 +184,13 @@ def main() -> None:
     ap.add_argument("--queries", type=int, default=400)
     ap.add_argument("--reuse", action="store_true", help="time the queries on the last run's load")
     ap.add_argument("--load-only", action="store_true")
+    ap.add_argument("--schema", default="kb_bench",
+                    help="PostgreSQL schema to load into / reuse (not `bench`: intake and cityday use it)")
     args = ap.parse_args()
     if args.reuse:
-        engine = reuse_schema("kb_bench")
+        engine = reuse_schema(args.schema)
     else:
-        engine = fresh_schema("kb_bench")
+        engine = fresh_schema(args.schema)
         t0 = time.perf_counter()
         load(engine, args.entries)
         print(f"loaded {args.entries:,} entries in {time.perf_counter() - t0:.1f} s")
@@ -195,9 +199,23 @@ def main() -> None:
     rng = random.Random(7)
     qs = queries(rng, args.queries)
     with Session(engine) as s:
+        subtrees = {code: subtree_unit_ids(s, s.exec(select(Unit.path).where(Unit.code == code)).one())
+                    for code in ("DC", "XC", "NH", "XC-XG", "NH-NY", "DC-DH")}
+    # The filters an agent or the public page sets, each drawn per query (the same draws on
+    # every run: the generator is seeded). A district's subtree passes ~1 entry in 5, a street's
+    # ~1 in 13, one category 1 in 8, public 4 in 5, public + category 1 in 10.
+    filters: dict[str, Callable[[random.Random], Filters]] = {
+        "category": lambda r: Filters(category=r.choice(CATEGORIES)),
+        "unit subtree (district)": lambda r: Filters(unit_ids=subtrees[r.choice(("DC", "XC", "NH"))]),
+        "unit subtree (street)": lambda r: Filters(unit_ids=subtrees[r.choice(("XC-XG", "NH-NY", "DC-DH"))]),
+        "public": lambda r: Filters(public_only=True),
+        "public + category": lambda r: Filters(public_only=True, category=r.choice(CATEGORIES)),
+    }
+    with Session(engine) as s:
         for _, q in qs[:20]:  # warm the caches (jieba's dictionary, PostgreSQL's buffers)
             search(s, q, Filters(), 10)
-        times: dict[str, list[float]] = {"short": [], "long": [], "short, public + category": []}
+        times: dict[str, list[float]] = {"short": [], "long": []}
+        times |= {f"short, {label}": [] for label in filters}
         cpu: dict[str, list[float]] = {k: [] for k in times}  # this process's CPU (not the server's)
         for kind, q in qs:
             t, c = time.perf_counter(), time.process_time()
@@ -206,10 +224,12 @@ def main() -> None:
             cpu[kind].append((time.process_time() - c) * 1000)
             assert hits, q
             if kind == "short":
-                t, c = time.perf_counter(), time.process_time()
-                search(s, q, Filters(public_only=True, category=rng.choice(CATEGORIES)), 10)
-                times["short, public + category"].append((time.perf_counter() - t) * 1000)
-                cpu["short, public + category"].append((time.process_time() - c) * 1000)
+                for label, make in filters.items():
+                    f = make(rng)
+                    t, c = time.perf_counter(), time.process_time()
+                    search(s, q, f, 10)
+                    times[f"short, {label}"].append((time.perf_counter() - t) * 1000)
+                    cpu[f"short, {label}"].append((time.process_time() - c) * 1000)
     print(f"\n| queries ({args.entries:,} entries, PostgreSQL) | n | p50 ms | p95 ms | p99 ms "
           "| client CPU p50 ms | client CPU p95 ms |")
     print("|---|---|---|---|---|---|---|")
@@ -221,9 +241,13 @@ def main() -> None:
         print("\n| candidate statement, EXPLAIN ANALYZE (median of 30) | terms | posting rows read "
               "| kb_entries rows out | buffers | planning ms | execution ms |")
         print("|---|---|---|---|---|---|---|")
+        fixed = {"category": Filters(category=CATEGORIES[0]),
+                 "unit subtree (district)": Filters(unit_ids=subtrees["NH"]),
+                 "unit subtree (street)": Filters(unit_ids=subtrees["XC-XG"]),
+                 "public": Filters(public_only=True),
+                 "public + category": Filters(public_only=True, category=CATEGORIES[0])}
         for kind, sample in samples.items():
-            for label, f in ((kind, Filters()), (f"{kind}, public + category",
-                                                 Filters(public_only=True, category=CATEGORIES[0]))):
+            for label, f in ((kind, Filters()), *((f"{kind}, {k}", v) for k, v in fixed.items())):
                 w = [work(s, q, f) for q in sample]
                 med = {k: statistics.median(x[k] for x in w) for k in w[0]}
                 print(f"| {label} | {med['terms']:.0f} | {med['postings']:.0f} | {med['entries']:.0f} "
