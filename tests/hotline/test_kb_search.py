@@ -11,6 +11,7 @@ from sqlalchemy import Engine, delete, func, update
 from sqlmodel import Session, col, select
 
 import textsearch
+from hotline.core.migrate import downgrade, upgrade
 from hotline.core.times import utcnow
 from hotline.kb import entries
 from hotline.kb import evaluate as ev
@@ -211,3 +212,23 @@ def test_postings_follow_every_change_of_their_entry(engine: Engine) -> None:
         drift = _drift(s)
         assert drift and {d[0] for d in drift} == {new}
         s.rollback()
+
+
+def test_the_migration_copies_the_filter_columns_onto_existing_postings(engine: Engine) -> None:
+    """0009_i16kb fills the new columns of the postings that exist (from their entries), and
+    its downgrade and upgrade leave the schema as it was."""
+    with Session(engine) as s:
+        _corpus(s, 30)
+        ids = sorted(s.exec(select(KbEntry.id)).all())
+        s.execute(update(KbEntry).where(col(KbEntry.id) == ids[0]).values(category="甲", public=False))
+        s.execute(update(KbEntry).where(col(KbEntry.id) == ids[1])
+                  .values(status="withdrawn", valid_until=utcnow() + timedelta(days=3)))
+        s.commit()
+    downgrade(engine, "0008_join")
+    upgrade(engine)
+    with Session(engine) as s:
+        assert _drift(s) == []
+        held = s.exec(select(KbPosting.published, KbPosting.category, KbPosting.public)
+                      .where(col(KbPosting.entry_id).in_(ids[:3])).distinct()).all()
+        want = [(True, "甲", False), (False, None, True), (True, None, True)]
+        assert sorted(held, key=str) == sorted(want, key=str)
