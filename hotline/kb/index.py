@@ -126,7 +126,7 @@ def posting_rows(docs: Iterable[tuple[int, tuple[str, str, str]]],
 
 def filter_columns(entry: KbEntry) -> dict[str, object]:
     """The entry's columns a search filters on, as each of its postings carries them (later
-    changes reach the postings through migration 0009_i16kb's triggers)."""
+    changes reach the postings through migration 0010_i16kb's triggers)."""
     return {"published": entry.status == KbStatus.published, "public": entry.public,
             "unit_id": entry.unit_id, "category": entry.category, "valid_from": entry.valid_from,
             "valid_until": entry.valid_until}
@@ -157,7 +157,7 @@ def post(session: Session, entries: Iterable[KbEntry]) -> None:
 
 def post_all(conn: Connection) -> None:
     """Fill kb_postings from every entry's stored tokens (the migration that adds the table,
-    0007_i16search: terms and impacts only — 0009_i16kb then copies the filter columns)."""
+    0007_i16search: terms and impacts only — 0010_i16kb then copies the filter columns)."""
     stats = conn.execute(sql("SELECT docs, title_len, questions_len, answer_len FROM kb_stats")).first()
     avg = 1.0
     if stats is not None and stats[0]:

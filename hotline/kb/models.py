@@ -125,7 +125,7 @@ class KbPosting(SQLModel, table=True):
     each query term from the index on (term, impact DESC) instead of every entry holding a
     common term (migration 0007_i16search; docs/KB.md).
 
-    The entry's filter columns are copied onto each of its postings (migration 0009_i16kb), and
+    The entry's filter columns are copied onto each of its postings (migration 0010_i16kb), and
     the index carries them after its order: a filtered search tests a posting from the index
     alone instead of fetching its entry row (up to 10 x 40 per term — 26 ms p95 filtered at
     100,000 entries, bench/RESULTS.md). ``hotline.kb.index.post`` writes them with the

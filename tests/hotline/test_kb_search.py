@@ -215,8 +215,8 @@ def test_postings_follow_every_change_of_their_entry(engine: Engine) -> None:
 
 
 def test_the_migration_copies_the_filter_columns_onto_existing_postings(engine: Engine) -> None:
-    """0009_i16kb fills the new columns of the postings that exist (from their entries), and
-    its downgrade and upgrade leave the schema as it was."""
+    """0010_i16kb fills the new columns of the postings that exist (from their entries), and
+    its downgrade (to 0009_i13_numbers) and upgrade leave the schema as it was."""
     with Session(engine) as s:
         _corpus(s, 30)
         ids = sorted(s.exec(select(KbEntry.id)).all())
@@ -224,7 +224,7 @@ def test_the_migration_copies_the_filter_columns_onto_existing_postings(engine: 
         s.execute(update(KbEntry).where(col(KbEntry.id) == ids[1])
                   .values(status="withdrawn", valid_until=utcnow() + timedelta(days=3)))
         s.commit()
-    downgrade(engine, "0008_join")
+    downgrade(engine, "0009_i13_numbers")
     upgrade(engine)
     with Session(engine) as s:
         assert _drift(s) == []

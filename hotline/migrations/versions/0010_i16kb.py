@@ -10,8 +10,8 @@ path that changes an entry (the workflow's steps, the hourly expiry, an import, 
 statement typed by an operator) keeps them in step without knowing about them. New postings
 get the columns from ``hotline.kb.index.post``.
 
-Revision ID: 0009_i16kb
-Revises: 0008_join
+Revision ID: 0010_i16kb
+Revises: 0009_i13_numbers
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from alembic import op
 
 from hotline.core.columns import UTCDateTime
 
-revision: str = "0009_i16kb"
-down_revision: str | Sequence[str] | None = "0008_join"
+revision: str = "0010_i16kb"
+down_revision: str | Sequence[str] | None = "0009_i13_numbers"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
