@@ -1,11 +1,13 @@
 """Knowledge-base search at 100,000 entries on PostgreSQL (goal: p95 ≤ 20 ms per query).
 
 Synthetic entries (our own phrases, recombined) are bulk-loaded into a fresh schema
-``kb_bench``; then the knowledge base's own ``search`` (the API's code path: query weighting,
-GIN-indexed tsvector candidates, textsearch BM25, snippets) is timed for short queries as an
-agent types them and for long ones as a caller tells a matter.
+(``--schema``, default ``kb_bench``); then the knowledge base's own ``search`` (the API's code
+path: query weighting, posting-list candidates, textsearch BM25, snippets) is timed for short
+queries as an agent types them and for long ones as a caller tells a matter, unfiltered and
+under each filter (category, a unit's subtree, public).
 
-    .venv/bin/python bench/kb_search.py [--entries 100000] [--queries 400]
+    .venv/bin/python bench/kb_search.py [--entries 100000] [--queries 400] [--schema kb_bench]
+    .venv/bin/python bench/kb_search.py --reuse   # time again on the last load
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import argparse
 import random
 import statistics
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,6 +29,7 @@ from hotline.kb.index import PARAMS, WEIGHTS, Delta, apply, corpus, posting_rows
 from hotline.kb.models import KbEntry, KbStatus
 from hotline.kb.search import CANDIDATES, QUERY_TERMS, Filters, candidate_query, search
 from hotline.units.models import Unit
+from hotline.units.tree import subtree_unit_ids
 
 
 def _words(line: str) -> list[str]:
@@ -105,7 +109,7 @@ def load(engine: Engine, n: int, seed: int = 16) -> None:
                          "search_title": fields[0], "search_questions": fields[1],
                          "search_answer": fields[2]})
         s.execute(text("DROP INDEX ix_kb_entries_search"))
-        s.execute(text("DROP INDEX ix_kb_postings_term_impact"))
+        s.execute(text("DROP INDEX ix_kb_postings_term_filters"))
         for start in range(0, n, 5000):
             s.execute(table.insert(), rows[start:start + 5000])
         s.execute(text("SELECT setval(pg_get_serial_sequence('kb_entries', 'id'), :n)"), {"n": n})
@@ -113,15 +117,20 @@ def load(engine: Engine, n: int, seed: int = 16) -> None:
         s.flush()
         avg = corpus(s, []).avg_length(WEIGHTS)
         raw: Any = s.connection().connection.driver_connection  # psycopg 3: COPY
-        with raw.cursor() as cur, cur.copy("COPY kb_postings (entry_id, term, impact) FROM STDIN") as copy:
+        # Each posting carries its entry's filter columns, as ``hotline.kb.index.post`` writes them.
+        names = ("published", "public", "unit_id", "category", "valid_from", "valid_until")
+        columns = ", ".join(("entry_id", "term", "impact", *names))
+        with raw.cursor() as cur, cur.copy(f"COPY kb_postings ({columns}) FROM STDIN") as copy:
             for start in range(0, n, 5000):
+                batch = rows[start:start + 5000]
+                own = {r["id"]: tuple(r.get(c) for c in names[1:]) for r in batch}
                 docs = [(r["id"], (r["search_title"], r["search_questions"], r["search_answer"]))
-                        for r in rows[start:start + 5000]]
+                        for r in batch]
                 for p in posting_rows(docs, avg):
-                    copy.write_row((p["entry_id"], p["term"], p["impact"]))
+                    copy.write_row((p["entry_id"], p["term"], p["impact"], True, *own[p["entry_id"]]))
         s.execute(text("CREATE INDEX ix_kb_entries_search ON kb_entries USING gin (search_vector)"))
-        s.execute(text("CREATE INDEX ix_kb_postings_term_impact ON kb_postings "
-                       "(term, impact DESC, entry_id)"))
+        s.execute(text("CREATE INDEX ix_kb_postings_term_filters ON kb_postings (term, impact DESC, "
+                       "entry_id, published, public, unit_id, category, valid_from, valid_until)"))
         s.commit()
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         for name in ("kb_entries", "kb_terms", "kb_postings"):
@@ -150,9 +159,10 @@ def work(s: Session, q: str, f: Filters) -> dict[str, float]:
     terms = sorted(qw, key=lambda t: (-qw[t], t))[:QUERY_TERMS]
     stmt, values = candidate_query("postgresql", {t: qw[t] for t in terms}, f, datetime.now(UTC),
                                    CANDIDATES)
-    compiled = stmt.compile(s.get_bind())
-    plan = s.connection().exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + str(compiled),
-                                          compiled.construct_params(values)).scalar_one()[0]
+    # The unit filter's list is an expanding parameter: expanded here (one parameter per unit).
+    expanded = stmt.compile(s.get_bind()).construct_expanded_state(values)
+    plan = s.connection().exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + expanded.statement,
+                                          expanded.parameters).scalar_one()[0]
     out = {"terms": float(len(terms)), "postings": 0.0, "entries": 0.0,
            "buffers": float(plan["Plan"].get("Shared Hit Blocks", 0)
                             + plan["Plan"].get("Shared Read Blocks", 0)),
@@ -182,11 +192,13 @@ def main() -> None:
     ap.add_argument("--queries", type=int, default=400)
     ap.add_argument("--reuse", action="store_true", help="time the queries on the last run's load")
     ap.add_argument("--load-only", action="store_true")
+    ap.add_argument("--schema", default="kb_bench",
+                    help="PostgreSQL schema to load into / reuse (not `bench`: intake and cityday use it)")
     args = ap.parse_args()
     if args.reuse:
-        engine = reuse_schema("kb_bench")
+        engine = reuse_schema(args.schema)
     else:
-        engine = fresh_schema("kb_bench")
+        engine = fresh_schema(args.schema)
         t0 = time.perf_counter()
         load(engine, args.entries)
         print(f"loaded {args.entries:,} entries in {time.perf_counter() - t0:.1f} s")
@@ -195,9 +207,23 @@ def main() -> None:
     rng = random.Random(7)
     qs = queries(rng, args.queries)
     with Session(engine) as s:
+        subtrees = {code: subtree_unit_ids(s, s.exec(select(Unit.path).where(Unit.code == code)).one())
+                    for code in ("DC", "XC", "NH", "XC-XG", "NH-NY", "DC-DH")}
+    # The filters an agent or the public page sets, each drawn per query (the same draws on
+    # every run: the generator is seeded). A district's subtree passes ~1 entry in 5, a street's
+    # ~1 in 13, one category 1 in 8, public 4 in 5, public + category 1 in 10.
+    filters: dict[str, Callable[[random.Random], Filters]] = {
+        "category": lambda r: Filters(category=r.choice(CATEGORIES)),
+        "unit subtree (district)": lambda r: Filters(unit_ids=subtrees[r.choice(("DC", "XC", "NH"))]),
+        "unit subtree (street)": lambda r: Filters(unit_ids=subtrees[r.choice(("XC-XG", "NH-NY", "DC-DH"))]),
+        "public": lambda r: Filters(public_only=True),
+        "public + category": lambda r: Filters(public_only=True, category=r.choice(CATEGORIES)),
+    }
+    with Session(engine) as s:
         for _, q in qs[:20]:  # warm the caches (jieba's dictionary, PostgreSQL's buffers)
             search(s, q, Filters(), 10)
-        times: dict[str, list[float]] = {"short": [], "long": [], "short, public + category": []}
+        times: dict[str, list[float]] = {"short": [], "long": []}
+        times |= {f"{kind}, {label}": [] for kind in ("short", "long") for label in filters}
         cpu: dict[str, list[float]] = {k: [] for k in times}  # this process's CPU (not the server's)
         for kind, q in qs:
             t, c = time.perf_counter(), time.process_time()
@@ -205,11 +231,12 @@ def main() -> None:
             times[kind].append((time.perf_counter() - t) * 1000)
             cpu[kind].append((time.process_time() - c) * 1000)
             assert hits, q
-            if kind == "short":
+            for label, make in filters.items():
+                f = make(rng)
                 t, c = time.perf_counter(), time.process_time()
-                search(s, q, Filters(public_only=True, category=rng.choice(CATEGORIES)), 10)
-                times["short, public + category"].append((time.perf_counter() - t) * 1000)
-                cpu["short, public + category"].append((time.process_time() - c) * 1000)
+                search(s, q, f, 10)
+                times[f"{kind}, {label}"].append((time.perf_counter() - t) * 1000)
+                cpu[f"{kind}, {label}"].append((time.process_time() - c) * 1000)
     print(f"\n| queries ({args.entries:,} entries, PostgreSQL) | n | p50 ms | p95 ms | p99 ms "
           "| client CPU p50 ms | client CPU p95 ms |")
     print("|---|---|---|---|---|---|---|")
@@ -221,9 +248,13 @@ def main() -> None:
         print("\n| candidate statement, EXPLAIN ANALYZE (median of 30) | terms | posting rows read "
               "| kb_entries rows out | buffers | planning ms | execution ms |")
         print("|---|---|---|---|---|---|---|")
+        fixed = {"category": Filters(category=CATEGORIES[0]),
+                 "unit subtree (district)": Filters(unit_ids=subtrees["NH"]),
+                 "unit subtree (street)": Filters(unit_ids=subtrees["XC-XG"]),
+                 "public": Filters(public_only=True),
+                 "public + category": Filters(public_only=True, category=CATEGORIES[0])}
         for kind, sample in samples.items():
-            for label, f in ((kind, Filters()), (f"{kind}, public + category",
-                                                 Filters(public_only=True, category=CATEGORIES[0]))):
+            for label, f in ((kind, Filters()), *((f"{kind}, {k}", v) for k, v in fixed.items())):
                 w = [work(s, q, f) for q in sample]
                 med = {k: statistics.median(x[k] for x in w) for k in w[0]}
                 print(f"| {label} | {med['terms']:.0f} | {med['postings']:.0f} | {med['entries']:.0f} "

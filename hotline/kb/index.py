@@ -19,7 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
 import textsearch
-from hotline.kb.models import KbEntry, KbPosting, KbStats, KbTerm
+from hotline.kb.models import KbEntry, KbPosting, KbStats, KbStatus, KbTerm
 from textsearch.rank import FIELDS, Bm25Params, Corpus, Document, FieldWeights, impacts
 
 #: The knowledge base's ranking (tuned on wenzheng2020, docs/KB.md): a slow saturation (k1 = 3),
@@ -124,11 +124,20 @@ def posting_rows(docs: Iterable[tuple[int, tuple[str, str, str]]],
                                                WEIGHTS).items())]
 
 
+def filter_columns(entry: KbEntry) -> dict[str, object]:
+    """The entry's columns a search filters on, as each of its postings carries them (later
+    changes reach the postings through migration 0010_i16kb's triggers)."""
+    return {"published": entry.status == KbStatus.published, "public": entry.public,
+            "unit_id": entry.unit_id, "category": entry.category, "valid_from": entry.valid_from,
+            "valid_until": entry.valid_until}
+
+
 def post(session: Session, entries: Iterable[KbEntry]) -> None:
     """Rewrite the posting lists of these entries (after ``apply`` and a flush: the ids exist
     and the average length includes them). Impacts use the average length of the moment; as
     the corpus grows they drift a little, which only changes which entries are read first —
-    the final order is computed from the tokens (``textsearch.rank``)."""
+    the final order is computed from the tokens (``textsearch.rank``). Each posting also
+    carries the entry's filter columns (``filter_columns``)."""
     entries = list(entries)
     if not entries:
         return
@@ -138,13 +147,17 @@ def post(session: Session, entries: Iterable[KbEntry]) -> None:
     for start in range(0, len(ids), 500):
         session.execute(delete(table).where(table.c.entry_id.in_(ids[start:start + 500])))
     rows = posting_rows(((e.id, (e.search_title, e.search_questions, e.search_answer)) for e in entries), avg)
+    filters: dict[object, dict[str, object]] = {e.id: filter_columns(e) for e in entries}
+    for row in rows:
+        row.update(filters[row["entry_id"]])
     for start in range(0, len(rows), 20_000):
         session.execute(insert(table), rows[start:start + 20_000])
     session.flush()
 
 
 def post_all(conn: Connection) -> None:
-    """Fill kb_postings from every entry's stored tokens (the migration that adds the table)."""
+    """Fill kb_postings from every entry's stored tokens (the migration that adds the table,
+    0007_i16search: terms and impacts only — 0010_i16kb then copies the filter columns)."""
     stats = conn.execute(sql("SELECT docs, title_len, questions_len, answer_len FROM kb_stats")).first()
     avg = 1.0
     if stats is not None and stats[0]:
@@ -158,5 +171,5 @@ def post_all(conn: Connection) -> None:
             conn.execute(insert(table), rows)
 
 
-__all__ = ["PARAMS", "WEIGHTS", "Delta", "apply", "corpus", "document", "index", "post", "post_all",
-           "posting_rows", "segmented"]
+__all__ = ["PARAMS", "WEIGHTS", "Delta", "apply", "corpus", "document", "filter_columns", "index", "post",
+           "post_all", "posting_rows", "segmented"]

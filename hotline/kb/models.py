@@ -13,7 +13,20 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    text,
+)
 from sqlmodel import Field, SQLModel
 
 from hotline.core.columns import EnumText, UTCDateTime
@@ -110,12 +123,28 @@ class KbPosting(SQLModel, table=True):
     """One term of one entry with its BM25 impact (the term's score in the entry, without the
     query's weight): impact-ordered posting lists, so a search reads the best few entries of
     each query term from the index on (term, impact DESC) instead of every entry holding a
-    common term (migration 0007_i16search; docs/KB.md)."""
+    common term (migration 0007_i16search; docs/KB.md).
+
+    The entry's filter columns are copied onto each of its postings (migration 0010_i16kb), and
+    the index carries them after its order: a filtered search tests a posting from the index
+    alone instead of fetching its entry row (up to 10 x 40 per term — 26 ms p95 filtered at
+    100,000 entries, bench/RESULTS.md). ``hotline.kb.index.post`` writes them with the
+    postings; database triggers on ``kb_entries`` rewrite them whenever the entry's status,
+    validity, public flag, category or unit changes, whichever code or statement changes it."""
 
     __tablename__ = "kb_postings"
-    __table_args__ = (Index("ix_kb_postings_term_impact", "term", text("impact DESC"), "entry_id"),)
+    __table_args__ = (Index("ix_kb_postings_term_filters", "term", text("impact DESC"), "entry_id",
+                            "published", "public", "unit_id", "category", "valid_from", "valid_until"),)
 
     entry_id: int = Field(sa_column=Column(Integer, ForeignKey("kb_entries.id", ondelete="CASCADE"),
                                            primary_key=True))
     term: str = Field(sa_column=Column(String(64), primary_key=True))
     impact: float = Field(sa_column=Column(Float(precision=53), nullable=False))
+    # The entry's, as of its last change (see above). No Python-side defaults: post_all, which
+    # migration 0007 runs before these columns exist, inserts the three columns above only.
+    published: bool = Field(sa_column=Column(Boolean, nullable=False, server_default=false()))
+    public: bool = Field(sa_column=Column(Boolean, nullable=False, server_default=false()))
+    unit_id: int | None = Field(default=None, sa_column=Column(Integer))
+    category: str | None = Field(default=None, sa_column=Column(String(200)))
+    valid_from: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    valid_until: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))

@@ -3,7 +3,8 @@ candidates, ``textsearch`` ranks them, highlights and cuts snippets.
 
 Candidates: for each of the query's heaviest terms, the entries where the term weighs most
 (``kb_postings``, indexed on (term, impact DESC)), filtered (status, validity, public,
-category, unit) in the same statement and summed per entry — one statement, the same on SQLite
+category, unit: the posting's own copy of its entry's columns, in the index, so no entry row is
+fetched) in the same statement and summed per entry — one statement, the same on SQLite
 and PostgreSQL, reading at most terms x depth index rows however common the terms are. (The
 FTS5 table / GIN-indexed tsvector ranked *every* row matching any term: 35,000 rows and 1.4 s for
 a two-word query at 100,000 entries; bench/RESULTS.md.) The final order is textsearch's BM25
@@ -89,6 +90,7 @@ _TOKENS = select(_ENTRIES.c.id, _ENTRIES.c.search_title, _ENTRIES.c.search_quest
 
 def _filters(published_only: bool, public_only: bool, category: bool,
              units: bool) -> list[ColumnElement[bool]]:
+    """The filters on the entries themselves (the entries-first path, ``_filtered_ids``)."""
     where: list[ColumnElement[bool]] = []
     if published_only:
         where.append(usable(bindparam("now", type_=UTCDateTime)))  # type: ignore[arg-type]
@@ -101,18 +103,40 @@ def _filters(published_only: bool, public_only: bool, category: bool,
     return where
 
 
-def _best(where: list[ColumnElement[bool]], term: ColumnElement[Any], outer: Any = None) -> Select[Any]:
+def _posting_filters(c: Any, published_only: bool, public_only: bool, category: bool,
+                     units: bool) -> list[ColumnElement[bool]]:
+    """The same filters on the entry's columns as a posting carries them (``KbPosting``):
+    tested on the index entry, no entry row fetched."""
+    where: list[ColumnElement[bool]] = []
+    if published_only:
+        now = bindparam("now", type_=UTCDateTime)
+        where.append(and_(c.published.is_(True), or_(c.valid_from.is_(None), c.valid_from <= now),
+                          or_(c.valid_until.is_(None), c.valid_until > now)))
+    if public_only:
+        where.append(c.public.is_(True))
+    if category:
+        where.append(c.category == bindparam("category", type_=String))
+    if units:
+        where.append(c.unit_id.in_(bindparam("units", expanding=True)))
+    return where
+
+
+_FILTERS = ("published", "public", "unit_id", "category", "valid_from", "valid_until")
+
+
+def _best(flags: tuple[bool, bool, bool, bool], term: ColumnElement[Any], outer: Any = None) -> Select[Any]:
     """One term's bounded read: of the ``scan`` entries where the term weighs most, the
     ``depth`` best passing the filters (a selective filter thus cannot make it read a common
-    term's whole list; ``candidates`` then scores the filtered entries themselves)."""
+    term's whole list; ``candidates`` then scores the filtered entries themselves). The filters
+    are tested on the posting's copy of the entry's columns, all in the index (term, impact
+    DESC, entry_id, filter columns…): an index-only read, no entry row."""
     p = KbPosting.__table__  # type: ignore[attr-defined]
-    top = (select(p.c.entry_id, p.c.impact).where(p.c.term == term)
+    top = (select(p.c.entry_id, p.c.impact, *(p.c[name] for name in _FILTERS)).where(p.c.term == term)
            .order_by(p.c.impact.desc(), p.c.entry_id).limit(bindparam("scan", type_=Integer)))
     # PostgreSQL: ``term`` is a column of the outer unnest, read laterally.
     read = top.correlate(outer).lateral("top") if outer is not None else top.subquery("top")
-    return (select(read.c.entry_id, read.c.impact).join(KbEntry, col(KbEntry.id) == read.c.entry_id)
-            .where(*where).order_by(read.c.impact.desc(), read.c.entry_id)
-            .limit(bindparam("depth", type_=Integer)))
+    return (select(read.c.entry_id, read.c.impact).where(*_posting_filters(read.c, *flags))
+            .order_by(read.c.impact.desc(), read.c.entry_id).limit(bindparam("depth", type_=Integer)))
 
 
 @lru_cache(maxsize=512)
@@ -124,17 +148,17 @@ def _candidate_statement(n_terms: int, published_only: bool, public_only: bool, 
     term. PostgreSQL (``lateral``): the same reads as one LATERAL subquery over the unnested
     term and weight arrays — one plan whatever the number of terms (planning a 42-branch UNION
     took ~20 ms there)."""
-    where = _filters(published_only, public_only, category, units)
+    flags = (published_only, public_only, category, units)
     if lateral:
         q = (func.unnest(bindparam("terms", type_=ARRAY(String)), bindparam("weights", type_=ARRAY(Float)))
              .table_valued("term", "w").render_derived(name="q"))
-        best = _best(where, q.c.term, q).lateral("b")
+        best = _best(flags, q.c.term, q).lateral("b")
         hits = (select(best.c.entry_id, (best.c.impact * q.c.w).label("s"))
                 .select_from(q).join(best, true()).subquery("hits"))
     else:
         branches = []
         for i in range(n_terms):
-            one = _best(where, bindparam(f"t{i}", type_=String)).subquery(f"b{i}")
+            one = _best(flags, bindparam(f"t{i}", type_=String)).subquery(f"b{i}")
             weight = bindparam(f"w{i}", type_=Float)
             branches.append(select(one.c.entry_id, (one.c.impact * weight).label("s")))
         hits = union_all(*branches).subquery("hits")
