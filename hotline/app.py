@@ -36,6 +36,7 @@ from hotline.web import problems
 from hotline.web.admission import Admission
 from hotline.web.bodylimit import BodyLimit
 from hotline.web.controlchars import RefuseControlChars
+from hotline.web.keepalive import RecycleConnections
 from hotline.web.render import WEB
 from hotline.web.request_ids import RequestIds
 from hotline.web.security import SecurityHeaders, TrustedProxies
@@ -115,4 +116,6 @@ def create_app() -> FastAPI:
     # Outermost: every response gets the headers; the client address is settled before anyone reads it.
     app.add_middleware(SecurityHeaders, hsts_seconds=settings.hsts_seconds)
     app.add_middleware(TrustedProxies, trusted=settings.trusted_proxies)
+    # Outside everything: counts requests per TCP connection, before a proxy's address is trusted.
+    app.add_middleware(RecycleConnections, max_requests=settings.keepalive_max_requests)
     return app

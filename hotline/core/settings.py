@@ -108,6 +108,10 @@ class Settings(BaseSettings):
         default=1000, ge=0, description="requests waiting beyond those; more are answered 503 at once")
     queue_timeout_seconds: float = Field(
         default=30.0, gt=0, description="a request waiting longer for its turn is answered 503")
+    keepalive_max_requests: int = Field(
+        default=100, ge=0,
+        description="a keep-alive connection is closed after this many requests, so clients "
+                    "reconnect and the load spreads over the API processes again (0: never)")
     kb_review_months: int = Field(
         default=12, ge=1, le=120,
         description="a published knowledge entry not reviewed for this many months is flagged stale")

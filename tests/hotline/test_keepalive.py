@@ -1,0 +1,76 @@
+"""A keep-alive connection is closed after ``HOTLINE_KEEPALIVE_MAX_REQUESTS`` requests, so that
+clients reconnect and the load spreads over the API processes again (hotline/web/keepalive.py:
+after an API process was killed in the full city day, every connection stayed with the survivor).
+
+Over a real socket to uvicorn: the answers before the limit keep the connection open; the one
+that reaches it says ``Connection: close`` and the server closes the socket after it.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+
+import pytest
+import uvicorn
+
+from hotline.core import settings
+from tests.hotline.bridge_support import free_port, wait_for
+from tests.hotline.conftest import City
+
+LIMIT = 3
+
+
+@pytest.fixture
+def server(city: City, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, int]]:
+    from hotline.app import create_app
+
+    monkeypatch.setenv("HOTLINE_KEEPALIVE_MAX_REQUESTS", str(LIMIT))
+    settings.get_settings.cache_clear()
+    port = free_port()
+    srv = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port,
+                                        log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    wait_for(lambda: srv.started, what="hotline server")
+    try:
+        yield ("127.0.0.1", port)
+    finally:
+        srv.should_exit = True
+        thread.join(timeout=10)
+        monkeypatch.delenv("HOTLINE_KEEPALIVE_MAX_REQUESTS")
+        settings.get_settings.cache_clear()
+
+
+def _answer(sock: socket.socket, buffered: bytes) -> tuple[bytes, bytes]:
+    """One whole response (head + Content-Length body) and what was read beyond it."""
+    data = buffered
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        assert chunk, "the server closed the connection before answering"
+        data += chunk
+    head, _, rest = data.partition(b"\r\n\r\n")
+    length = next(int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                  if line.lower().startswith(b"content-length:"))
+    while len(rest) < length:
+        chunk = sock.recv(65536)
+        assert chunk, "the server closed the connection in the middle of a body"
+        rest += chunk
+    return head.lower(), rest[length:]
+
+
+def test_the_connection_closes_after_the_limit(server: tuple[str, int]) -> None:
+    host, port = server
+    with socket.create_connection(server, timeout=30) as sock:
+        left = b""
+        for n in range(1, LIMIT + 1):
+            sock.sendall(f"GET /healthz HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n".encode())
+            head, left = _answer(sock, left)
+            assert head.startswith(b"http/1.1 200")
+            assert (b"connection: close" in head) == (n == LIMIT), (n, head)
+        assert sock.recv(65536) == b"", "the server kept the connection open past the limit"
+    with socket.create_connection(server, timeout=30) as sock:  # a new connection counts anew
+        sock.sendall(f"GET /healthz HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n".encode())
+        head, _ = _answer(sock, b"")
+        assert b"connection: close" not in head
