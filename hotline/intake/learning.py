@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
 import routing
@@ -17,9 +18,15 @@ log = logging.getLogger("hotline.intake")
 
 def advice_for(session: Session, content: str, address: str | None, request_type: str | None,
                number: str) -> Advice | None:
-    """Routing's advice for a ticket; a routing failure never blocks a manual dispatch."""
+    """Routing's advice for a ticket; a routing failure never blocks a manual dispatch.
+
+    A database error is not a routing failure: the transaction is lost with it, so it goes on
+    up (the API answers 503). Swallowed here, it came back as a 500 on the command's next
+    statement (the full city day, at the PostgreSQL restart)."""
     try:
         return advise(session, content, address, request_type)
+    except SQLAlchemyError:
+        raise
     except Exception:
         log.exception("routing advice failed for %s", number)
         return None

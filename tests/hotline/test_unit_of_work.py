@@ -158,3 +158,16 @@ def test_a_lost_connection_fails_with_the_databases_error_and_frees_the_writer(
 
     threading.Thread(target=write, daemon=True).start()
     assert done.wait(60), "the next write waited for a writer lock nobody holds"
+
+
+def test_routing_advice_lets_a_database_error_through(engine: Engine, backend: str) -> None:
+    """A routing failure must not block a dispatch, but a database error is not one: swallowed,
+    it resurfaced as a 500 on the command's next statement in the full city day."""
+    from sqlalchemy.exc import DBAPIError
+
+    from hotline.intake.learning import advice_for
+
+    with pytest.raises(DBAPIError), unit_of_work(engine) as session:
+        session.execute(text("SELECT 1"))
+        _lose_the_database(session, backend)
+        advice_for(session, "小区路灯坏了一个月没人修", "东城区东华街道", "投诉", "20261204-000001")
