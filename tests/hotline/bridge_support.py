@@ -41,6 +41,32 @@ def wait_for(check: Callable[[], bool], timeout: float = 30.0, what: str = "") -
     raise AssertionError(f"timed out waiting for {what}")
 
 
+@contextmanager
+def app_in_thread(monkeypatch: pytest.MonkeyPatch, env: dict[str, str]) -> Iterator[int]:
+    """The application under uvicorn on a free port, in a thread of this process, with these
+    settings set for its lifetime: for tests that need a real socket (what a client sees of
+    connections, partial bodies)."""
+    from hotline.app import create_app
+
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    settings.get_settings.cache_clear()
+    port = free_port()
+    srv = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port,
+                                        log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    wait_for(lambda: srv.started, what="hotline server")
+    try:
+        yield port
+    finally:
+        srv.should_exit = True
+        thread.join(timeout=10)
+        for name in env:
+            monkeypatch.delenv(name)
+        settings.get_settings.cache_clear()
+
+
 @dataclass
 class Bridge:
     app_url: str

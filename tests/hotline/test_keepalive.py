@@ -9,14 +9,11 @@ that reaches it says ``Connection: close`` and the server closes the socket afte
 from __future__ import annotations
 
 import socket
-import threading
 from collections.abc import Iterator
 
 import pytest
-import uvicorn
 
-from hotline.core import settings
-from tests.hotline.bridge_support import free_port, wait_for
+from tests.hotline.bridge_support import app_in_thread
 from tests.hotline.conftest import City
 
 LIMIT = 3
@@ -24,23 +21,8 @@ LIMIT = 3
 
 @pytest.fixture
 def server(city: City, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, int]]:
-    from hotline.app import create_app
-
-    monkeypatch.setenv("HOTLINE_KEEPALIVE_MAX_REQUESTS", str(LIMIT))
-    settings.get_settings.cache_clear()
-    port = free_port()
-    srv = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port,
-                                        log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    wait_for(lambda: srv.started, what="hotline server")
-    try:
+    with app_in_thread(monkeypatch, {"HOTLINE_KEEPALIVE_MAX_REQUESTS": str(LIMIT)}) as port:
         yield ("127.0.0.1", port)
-    finally:
-        srv.should_exit = True
-        thread.join(timeout=10)
-        monkeypatch.delenv("HOTLINE_KEEPALIVE_MAX_REQUESTS")
-        settings.get_settings.cache_clear()
 
 
 def _answer(sock: socket.socket, buffered: bytes) -> tuple[bytes, bytes]:

@@ -13,16 +13,13 @@ from __future__ import annotations
 import json
 import select
 import socket
-import threading
 from collections.abc import Iterator
 
 import httpx
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 
-from hotline.core import settings
-from tests.hotline.bridge_support import free_port, wait_for
+from tests.hotline.bridge_support import app_in_thread
 from tests.hotline.conftest import City
 
 LIMIT = 64 * 1024
@@ -30,23 +27,8 @@ LIMIT = 64 * 1024
 
 @pytest.fixture
 def server(city: City, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    from hotline.app import create_app
-
-    monkeypatch.setenv("HOTLINE_MAX_BODY_BYTES", str(LIMIT))
-    settings.get_settings.cache_clear()
-    port = free_port()
-    srv = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port,
-                                        log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    wait_for(lambda: srv.started, what="hotline server")
-    try:
+    with app_in_thread(monkeypatch, {"HOTLINE_MAX_BODY_BYTES": str(LIMIT)}) as port:
         yield f"127.0.0.1:{port}"
-    finally:
-        srv.should_exit = True
-        thread.join(timeout=10)
-        monkeypatch.delenv("HOTLINE_MAX_BODY_BYTES")
-        settings.get_settings.cache_clear()
 
 
 def _status_with_partial_body(addr: str, path: str, declared: int) -> tuple[int, bytes]:
