@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, select
 
 import routing
@@ -21,11 +21,11 @@ def advice_for(session: Session, content: str, address: str | None, request_type
     """Routing's advice for a ticket; a routing failure never blocks a manual dispatch.
 
     A database error is not a routing failure: the transaction is lost with it, so it goes on
-    up (the API answers 503). Swallowed here, it came back as a 500 on the command's next
-    statement (the full city day, at the PostgreSQL restart)."""
+    up (the API answers 503 when the connection was lost). Swallowed here, it came back as a
+    500 on the command's next statement (the full city day, at the PostgreSQL restart)."""
     try:
         return advise(session, content, address, request_type)
-    except SQLAlchemyError:
+    except DBAPIError:
         raise
     except Exception:
         log.exception("routing advice failed for %s", number)

@@ -33,6 +33,7 @@ SEQUENCE = "ticket_serial"
 _DRAW = sql(f"SELECT nextval('{SEQUENCE}') - base FROM ticket_days WHERE day = :day")
 # The sequence's value now (is_called is false only before its first nextval): every number
 # drawn after this row is visible is greater, so the day's numbers start at 1 or just above.
+# That needs the sequence's CACHE to stay 1 (a backend caching values could draw below it).
 _OPEN_DAY = sql(
     "INSERT INTO ticket_days (day, base) "
     f"SELECT :day, CASE WHEN is_called THEN last_value ELSE last_value - 1 END FROM {SEQUENCE} "

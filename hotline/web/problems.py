@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hotline.core.errors import DomainError
@@ -63,8 +63,10 @@ def install(app: FastAPI) -> None:
         return problem(422, "validation-error", "提交的内容不符合要求", detail, request.url.path,
                        errors=errors)
 
-    @app.exception_handler(OperationalError)
-    async def _database_unavailable(request: Request, exc: OperationalError) -> JSONResponse:
+    @app.exception_handler(DBAPIError)
+    async def _database_unavailable(request: Request, exc: DBAPIError) -> JSONResponse:
+        if not (isinstance(exc, OperationalError) or exc.connection_invalidated):
+            raise exc  # a constraint or a statement gone wrong is ours: 500, logged
         # The database is restarting or unreachable (or a transaction lost a serialisation race):
         # a transient condition, so the honest answer is "try again shortly", not a crash. A
         # connection lost during COMMIT leaves the outcome unknown; the detail says so, and a

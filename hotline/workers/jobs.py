@@ -1,6 +1,7 @@
 """RQ job functions. Each one is idempotent: RQ may run a job twice, or not at all.
 
-Jobs open their own engine in the worker process (never one inherited across a fork).
+Jobs use the process's engine; in a job's forked child, ``core.db`` has dropped the pooled
+connections inherited from the worker (a fork hook), so a child never shares its parent's.
 """
 
 from __future__ import annotations

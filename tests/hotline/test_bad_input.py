@@ -9,7 +9,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
-from hotline.tickets.models import ExtensionRequest, Ticket, TicketCounter, TicketEvent, TicketUnit
+from hotline.tickets.models import (
+    ExtensionRequest,
+    Ticket,
+    TicketCounter,
+    TicketDay,
+    TicketEvent,
+    TicketUnit,
+)
 from tests.hotline.conftest import Api, City
 
 GOOD = {"caller_phone": "13812345678", "request_type": "投诉", "content": "路灯坏了"}
@@ -19,7 +26,7 @@ def _counts(engine: Engine) -> tuple[int, ...]:
     with Session(engine) as s:
         return tuple(
             s.exec(select(func.count()).select_from(m)).one()
-            for m in (Ticket, TicketEvent, TicketUnit, TicketCounter, ExtensionRequest)
+            for m in (Ticket, TicketEvent, TicketUnit, TicketCounter, TicketDay, ExtensionRequest)
         )
 
 

@@ -41,3 +41,28 @@ def test_database_down_is_503_with_retry_after(client_without_database: TestClie
         body = r.json()
         assert body["type"].endswith("/database-unavailable") and body["status"] == 503
     assert c.get("/healthz").status_code in (200, 503)  # answers at once, whatever it reports
+
+
+@pytest.mark.parametrize(("error", "status"), [
+    ("lost", 503),  # SQLite's "closed database" is a ProgrammingError on a lost connection
+    ("constraint", 500),  # a constraint is ours to fix, not the database's to come back from
+])
+def test_a_lost_connection_of_any_kind_is_503(engine: object, error: str, status: int) -> None:
+    from sqlalchemy.exc import IntegrityError, ProgrammingError
+
+    from hotline.app import create_app
+
+    app = create_app()
+
+    def fail() -> None:
+        if error == "lost":
+            raise ProgrammingError("SELECT 1", {}, Exception("closed database"),
+                                   connection_invalidated=True)
+        raise IntegrityError("INSERT", {}, Exception("duplicate key"))
+
+    app.add_api_route("/test-db-error", fail)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        r = client.get("/test-db-error")
+    assert r.status_code == status
+    if status == 503:
+        assert r.headers["Retry-After"] and r.json()["type"].endswith("database-unavailable")

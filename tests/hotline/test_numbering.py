@@ -18,7 +18,8 @@ from hotline.core.migrate import downgrade, upgrade
 from hotline.core.settings import Settings
 from hotline.tickets.models import Status, Ticket
 from hotline.tickets.numbering import next_number
-from tests.conftest import PG_URL
+from tests.conftest import CHECKOUT, PG_URL
+from tests.hotline.bridge_support import wait_for
 
 DAY1 = datetime(2026, 12, 3, 16, 30, tzinfo=UTC)  # 2026-12-04 00:30 in Shanghai
 DAY2 = datetime(2026, 12, 4, 16, 30, tzinfo=UTC)
@@ -46,17 +47,48 @@ def test_a_second_registration_waits_for_the_days_opener_then_follows_it(engine:
     a second time with another base (which could repeat a number)."""
     first = Session(engine)
     got: list[str] = []
+    pids: list[int] = []
+
+    def second_registration() -> None:
+        with unit_of_work(engine) as s:
+            pids.append(int(s.execute(text("SELECT pg_backend_pid()")).scalar_one()))
+            got.append(next_number(s, DAY1))
+
     try:
         assert next_number(first, DAY1) == "20261204-000001"
-        second = threading.Thread(target=lambda: got.append(_draw(engine, DAY1)))
+        first_pid = first.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        second = threading.Thread(target=second_registration)
         second.start()
-        second.join(0.5)
-        assert second.is_alive(), "the second drew a number while the day's opener was open"
+        wait_for(lambda: bool(pids) and first_pid in _blockers(engine, pids[0]),
+                 what="the second registration to wait on the day's opener")
+        assert not got, "the second drew a number while the day's opener was open"
         first.commit()
         second.join(30)
     finally:
         first.close()
     assert got == ["20261204-000002"]
+
+
+def _blockers(engine: Engine, pid: int) -> list[int]:
+    with engine.connect() as conn:
+        return list(conn.execute(text("SELECT unnest(pg_blocking_pids(:pid))"), {"pid": pid})
+                    .scalars())
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("engine", ["postgres"], indirect=True)
+def test_registrations_do_not_wait_for_each_other(engine: Engine) -> None:
+    """The point of the sequence: once the day is open, a registration still in its transaction
+    does not hold up the next one (the counter row it replaced did, until commit)."""
+    assert _draw(engine, DAY1) == "20261204-000001"
+    with Session(engine) as open_registration:
+        assert next_number(open_registration, DAY1) == "20261204-000002"
+        got: list[str] = []
+        other = threading.Thread(target=lambda: got.append(_draw(engine, DAY1)), daemon=True)
+        other.start()
+        other.join(60)
+        assert got == ["20261204-000003"], "the next registration waited for the open one"
+        open_registration.commit()
 
 
 @pytest.mark.postgres
@@ -78,7 +110,7 @@ def test_a_refused_registration_leaves_a_gap_never_a_duplicate(engine: Engine) -
 @pytest.fixture
 def scratch_pg() -> Iterator[Engine]:
     """A schema of its own: this test moves the migrations down and up."""
-    schema = f"t_numbering_{threading.get_native_id()}"
+    schema = f"t_{CHECKOUT}_numbering_{threading.get_native_id()}"
     admin = make_engine(Settings(database_url=PG_URL))
     with admin.begin() as conn:
         conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
@@ -99,10 +131,10 @@ def test_the_upgrade_goes_on_from_the_counter_and_the_downgrade_back(scratch_pg:
     with scratch_pg.begin() as conn:
         conn.execute(text("INSERT INTO ticket_counters (day, last) VALUES ('20261204', 41)"))
     upgrade(scratch_pg)
-    assert _draw(scratch_pg, DAY1) == "20261204-000042"
+    assert _draw(scratch_pg, DAY1) == "20261204-001042"  # 41 + 1 + the rollout margin
     assert _draw(scratch_pg, DAY2) == "20261205-000001"
     with Session(scratch_pg) as s:  # what registrations with those numbers would have left
-        for number in ("20261204-000042", "20261205-000001"):
+        for number in ("20261204-001042", "20261205-000001"):
             s.add(Ticket(number=number, channel="phone", caller_phone="", content="x",
                          request_type="咨询", status=Status.registered,
                          created_at=DAY1, updated_at=DAY1, route=[]))
@@ -111,4 +143,4 @@ def test_the_upgrade_goes_on_from_the_counter_and_the_downgrade_back(scratch_pg:
     with scratch_pg.connect() as conn:
         counters: dict[str, int] = dict(
             conn.execute(text("SELECT day, last FROM ticket_counters")).tuples().all())
-    assert counters == {"20261204": 42, "20261205": 1}
+    assert counters == {"20261204": 1042, "20261205": 1}

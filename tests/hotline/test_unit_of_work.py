@@ -124,8 +124,13 @@ def _lose_the_database(session: Session, backend: str) -> None:
     conn = session.connection()
     if backend == "postgresql":
         pid = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
-        with Session(make_engine(Settings(database_url=str(conn.engine.url)))) as admin:
-            admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        admin = make_engine(Settings(
+            database_url=conn.engine.url.render_as_string(hide_password=False)))
+        try:
+            with admin.connect() as other:
+                other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        finally:
+            admin.dispose()
     else:
         dbapi = conn.connection.dbapi_connection
         assert dbapi is not None

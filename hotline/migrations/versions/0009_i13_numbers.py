@@ -22,6 +22,9 @@ down_revision: str | None = "0008_join"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+#: Numbers left for the previous version's processes on the day of the upgrade.
+MARGIN = 1000
+
 
 def upgrade() -> None:
     op.create_table(
@@ -32,8 +35,11 @@ def upgrade() -> None:
     )
     if op.get_bind().dialect.name == "postgresql":
         op.execute("CREATE SEQUENCE ticket_serial AS bigint")
-        # nextval gives 1 first: a day counted to `last` goes on at last + 1.
-        op.execute("INSERT INTO ticket_days (day, base) SELECT day, -last FROM ticket_counters")
+        # nextval gives 1 first: a day counted to `last` goes on at last + 1 + MARGIN. The margin
+        # is for API processes of the previous version still registering during the rollout:
+        # they go on counting from `last` in ticket_counters and must not meet the new numbers.
+        op.execute(f"INSERT INTO ticket_days (day, base) SELECT day, -(last + {MARGIN}) "
+                   "FROM ticket_counters")
     op.drop_index("ix_ticket_events_ticket_id", table_name="ticket_events")
 
 
