@@ -13,6 +13,10 @@ accept.
 
 Connections are told apart by the peer's address and port, as seen before any proxy header is
 trusted (this middleware is the outermost).
+
+A request that fails with an unhandled error is answered 500 by Starlette's error middleware,
+which wraps this one, so that answer cannot carry the header: the connection is then closed by
+its next answer instead.
 """
 
 from __future__ import annotations
@@ -45,10 +49,18 @@ class RecycleConnections:
             await self.app(scope, receive, send)
             return
 
+        told = False
+
         async def closing(message: Message) -> None:
+            nonlocal told
             if message["type"] == "http.response.start":
                 headers = [(k, v) for k, v in message.get("headers") or [] if k.lower() != b"connection"]
                 message = {**message, "headers": [*headers, (b"connection", b"close")]}
+                told = True
             await send(message)
 
-        await self.app(scope, receive, closing)
+        try:
+            await self.app(scope, receive, closing)
+        finally:
+            if not told:  # no answer went through here: the next one closes
+                self.served[key] = self.max_requests - 1

@@ -8,11 +8,14 @@ that reaches it says ``Connection: close`` and the server closes the socket afte
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from collections.abc import Iterator
 
 import pytest
+from starlette.types import Message, Receive, Scope, Send
 
+from hotline.web.keepalive import RecycleConnections
 from tests.hotline.bridge_support import app_in_thread
 from tests.hotline.conftest import City
 
@@ -56,3 +59,42 @@ def test_the_connection_closes_after_the_limit(server: tuple[str, int]) -> None:
         sock.sendall(f"GET /healthz HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n".encode())
         head, _ = _answer(sock, b"")
         assert b"connection: close" not in head
+
+
+def test_a_failed_answer_at_the_limit_leaves_the_close_to_the_next_one() -> None:
+    """At the limit, an unhandled error is answered 500 outside this middleware (Starlette's
+    error middleware wraps it), without the header: the connection's next answer carries it."""
+    calls = 0
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == LIMIT:
+            raise RuntimeError("a defect")
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    async def nothing() -> Message:
+        return {"type": "http.request", "body": b""}
+
+    async def request(mw: RecycleConnections) -> bool:
+        sent: list[Message] = []
+
+        async def send(message: Message) -> None:
+            sent.append(message)
+
+        scope = {"type": "http", "client": ("10.0.0.1", 40000)}
+        await mw(scope, nothing, send)
+        return (b"connection", b"close") in sent[0]["headers"]
+
+    async def day() -> list[bool | str]:
+        mw = RecycleConnections(app, max_requests=LIMIT)
+        told: list[bool | str] = []
+        for _ in range(LIMIT + 1):
+            try:
+                told.append(await request(mw))
+            except RuntimeError:
+                told.append("500")
+        return told
+
+    assert asyncio.run(day()) == [False, False, "500", True]
