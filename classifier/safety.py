@@ -383,7 +383,7 @@ _FLAGGED = {"emergency", "police"}
 
 
 @cache
-def _seed_model() -> tuple[TfidfVectorizer, LogisticRegression] | None:
+def _seed_model() -> tuple[TfidfVectorizer, LogisticRegression, np.ndarray] | None:
     """Character n-gram model over the bundled phrases (emergency or police matter vs not),
     used only to catch wordings the rules miss: on calls written apart from the rules, the
     rules alone found a third of the emergencies; the model finds most of the rest."""
@@ -402,7 +402,9 @@ def _seed_model() -> tuple[TfidfVectorizer, LogisticRegression] | None:
     x = vec.fit_transform(texts)
     clf = LogisticRegression(C=10.0, class_weight="balanced", max_iter=2000)
     clf.fit(x, y)
-    return vec, clf
+    # The n-gram of each column, taken once: scikit-learn rebuilds (and sorts) the whole
+    # vocabulary on every call, which was most of a dispatch's CPU in the full city day.
+    return vec, clf, vec.get_feature_names_out()
 
 
 class SafetyDetector:
@@ -426,14 +428,17 @@ class SafetyDetector:
         return live, discounted
 
     def _model_score(self, text: str) -> tuple[float, list[str]]:
+        """The model's probability, and the words that weighed most for it when it is over the
+        threshold (only then are they shown; working them out costs as much as the score)."""
         seed = _seed_model() if self.use_model else None
         if seed is None:
             return 0.0, []
-        vec, clf = seed
+        vec, clf, names = seed
         x = vec.transform([text])
         p = float(clf.predict_proba(x)[0, 1])
+        if p < self.model_threshold:
+            return p, []
         contrib = x.multiply(clf.coef_[0]).tocsr()
-        names = vec.get_feature_names_out()
         order = np.argsort(-contrib.data)
         # Single characters explain nothing to the agent: only n-grams of two or more are shown.
         words = [str(names[contrib.indices[i]]) for i in order

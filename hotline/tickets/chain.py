@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import event, select, update
+from sqlalchemy import bindparam, event, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Mapper
 
@@ -61,6 +61,12 @@ def digest(values: dict[str, Any], prev: str, key: bytes | None = None) -> str:
 _EVENTS = table_of(TicketEvent)
 _HEADS = table_of(EventChainHead)
 _PENDING = "hotline_event_chain"
+# Built once: every command runs them, and building them anew cost more than running them.
+_PREV = select(_EVENTS.c.hash).where(_EVENTS.c.ticket_id == bindparam("tid"),
+                                     _EVENTS.c.seq == bindparam("prev_seq"))
+_MOVE_HEAD = (update(_HEADS).where(_HEADS.c.ticket_id == bindparam("tid"))
+              .values(seq=bindparam("new_seq"), hash=bindparam("new_hash")))
+_NEW_HEAD = _HEADS.insert()
 
 
 def _prev_hash(conn: Connection, ticket_id: int, seq: int) -> str:
@@ -68,17 +74,16 @@ def _prev_hash(conn: Connection, ticket_id: int, seq: int) -> str:
         return GENESIS
     # Rows sealed earlier in this same flush are not in the database yet.
     pending: dict[tuple[int, int], str] = conn.info.setdefault(_PENDING, {})
-    found = conn.execute(select(_EVENTS.c.hash).where(_EVENTS.c.ticket_id == ticket_id)
-                         .where(_EVENTS.c.seq == seq - 1)).scalar()
+    found = conn.execute(_PREV, {"tid": ticket_id, "prev_seq": seq - 1}).scalar()
     return found or pending.get((ticket_id, seq - 1)) or GENESIS
 
 
 def _advance_head(conn: Connection, ticket_id: int, seq: int, value: str) -> None:
     # A ticket's first event starts its chain: the head is new (one statement at registration).
-    done = seq > 1 and conn.execute(update(_HEADS).where(_HEADS.c.ticket_id == ticket_id)
-                                    .values(seq=seq, hash=value)).rowcount
+    moved = {"tid": ticket_id, "new_seq": seq, "new_hash": value}
+    done = seq > 1 and conn.execute(_MOVE_HEAD, moved).rowcount
     if not done:
-        conn.execute(_HEADS.insert().values(ticket_id=ticket_id, seq=seq, hash=value))
+        conn.execute(_NEW_HEAD, {"ticket_id": ticket_id, "seq": seq, "hash": value})
 
 
 def seal(conn: Connection, values: dict[str, Any]) -> tuple[str, str]:

@@ -146,10 +146,9 @@ def create_ticket(session: Session, actor: Actor, data: TicketCreate,
 def facts_for(session: Session, actor: Actor, ticket: Ticket, now: datetime) -> Facts:
     """What ``judge`` needs to know, loaded once."""
     holder = session.get(Unit, ticket.holder_unit_id) if ticket.holder_unit_id else None
-    co_ids = frozenset(session.exec(
-        select(TicketUnit.unit_id).where(TicketUnit.ticket_id == ticket.id)
-        .where(TicketUnit.role == AssignmentRole.co).where(col(TicketUnit.active))
-    ).all())
+    co_rows = list(session.exec(select(TicketUnit).where(TicketUnit.ticket_id == ticket.id)
+                                .where(TicketUnit.role == AssignmentRole.co)
+                                .where(col(TicketUnit.active))).all())
     pending = session.exec(
         select(ExtensionRequest.unit_id).where(ExtensionRequest.ticket_id == ticket.id)
         .where(ExtensionRequest.status == ExtensionState.pending)
@@ -159,7 +158,7 @@ def facts_for(session: Session, actor: Actor, ticket: Ticket, now: datetime) -> 
         .where(SupervisionOrder.status == OrderState.open)
     ).first()
     actor_unit = actor.unit
-    extra = _i14b_facts(session, ticket, holder, now)
+    extra = _i14b_facts(session, ticket, holder, co_rows, now)
 
     def is_ancestor_of(unit_id: int) -> bool:
         unit = session.get(Unit, unit_id)
@@ -170,7 +169,7 @@ def facts_for(session: Session, actor: Actor, ticket: Ticket, now: datetime) -> 
         actor_unit_is_hotline=actor_unit.kind == UnitKind.hotline,
         actor_is_ancestor_of=is_ancestor_of, holder_unit_id=ticket.holder_unit_id,
         holder_is_hotline=holder is not None and holder.kind == UnitKind.hotline,
-        co_unit_ids=co_ids, pending_extension_unit_id=pending,
+        co_unit_ids=frozenset(r.unit_id for r in co_rows), pending_extension_unit_id=pending,
         open_supervision=open_order is not None,
         close_overdue=ticket.close_due_at is not None and ticket.close_due_at < now,
         actor_unit_kind=str(actor_unit.kind), **extra,
@@ -178,12 +177,10 @@ def facts_for(session: Session, actor: Actor, ticket: Ticket, now: datetime) -> 
 
 
 def _i14b_facts(session: Session, ticket: Ticket, holder: Unit | None,
-                now: datetime) -> dict[str, Any]:
+                co_rows: list[TicketUnit], now: datetime) -> dict[str, Any]:
     """Co-units' parts (CQ §13(二)), the parent's review of a reply (CQ §6), failed visit
-    attempts (CQ §14): what the guards of those rules look at."""
-    co_rows = session.exec(select(TicketUnit).where(TicketUnit.ticket_id == ticket.id)
-                           .where(TicketUnit.role == AssignmentRole.co)
-                           .where(col(TicketUnit.active))).all()
+    attempts (CQ §14): what the guards of those rules look at. ``co_rows``: the ticket's
+    active co-unit assignments."""
     answered = co_inputs_since(session, ticket.id, {r.unit_id: r.assigned_at for r in co_rows})
     waiting = frozenset(r.unit_id for r in co_rows if r.unit_id not in answered
                         and r.due_at is not None and as_utc(r.due_at) > now)

@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.params import Depends as DependsParam
 from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from hotline.core.errors import Forbidden, Unauthorized
@@ -21,6 +22,10 @@ from hotline.web.deps import LoginRequired, SessionDep
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+#: Built once: every request runs it, and building the expressions anew cost more CPU than the
+#: query itself (SQLAlchemy also memoises the cache key of a statement object it has seen).
+_ACTOR = (select(User, Unit).join(Unit, col(Unit.id) == col(User.unit_id))
+          .where(col(User.id) == bindparam("user_id")))
 
 
 def _load(session: Session, token: str) -> Actor | None:
@@ -28,8 +33,7 @@ def _load(session: Session, token: str) -> Actor | None:
         claims = claims_of(token)
     except InvalidToken:
         return None
-    row = session.exec(select(User, Unit).join(Unit, col(Unit.id) == col(User.unit_id))
-                       .where(User.id == claims.user_id)).first()
+    row = session.exec(_ACTOR, params={"user_id": claims.user_id}).first()
     if row is None or not row[0].active or row[0].token_version != claims.version:
         return None  # unknown, deactivated, or a token revoked by sign-out or a change
     return Actor(user=row[0], unit=row[1])
