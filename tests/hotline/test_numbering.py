@@ -141,6 +141,5 @@ def test_the_upgrade_goes_on_from_the_counter_and_the_downgrade_back(scratch_pg:
         s.commit()
     downgrade(scratch_pg, "0008_join")
     with scratch_pg.connect() as conn:
-        counters: dict[str, int] = dict(
-            conn.execute(text("SELECT day, last FROM ticket_counters")).tuples().all())
+        counters = {day: last for day, last in conn.execute(text("SELECT day, last FROM ticket_counters"))}
     assert counters == {"20261204": 1042, "20261205": 1}
