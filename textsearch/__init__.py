@@ -9,7 +9,7 @@ ranks them here, so both databases give the same order and the evaluation measur
 
 from textsearch.cluster import group_similar, idf_weights, representative
 from textsearch.query import Query, build_query, fts5_match, tsquery
-from textsearch.rank import Bm25Params, Document, FieldWeights, rank
+from textsearch.rank import Bm25Params, Counted, Document, FieldWeights, counted, rank, rank_counted
 from textsearch.similar import Profile, profile
 from textsearch.similar import score as similar_score
 from textsearch.snippet import highlight, snippet
@@ -17,11 +17,13 @@ from textsearch.tokens import index_tokens, segment, similarity
 
 __all__ = [
     "Bm25Params",
+    "Counted",
     "Document",
     "FieldWeights",
     "Profile",
     "Query",
     "build_query",
+    "counted",
     "fts5_match",
     "group_similar",
     "highlight",
@@ -29,6 +31,7 @@ __all__ = [
     "index_tokens",
     "profile",
     "rank",
+    "rank_counted",
     "representative",
     "segment",
     "similar_score",

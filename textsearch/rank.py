@@ -70,7 +70,7 @@ class Corpus:
 def term_frequencies(doc: Document, weights: FieldWeights,
                      only: Container[str] | None = None) -> tuple[dict[str, float], float]:
     """Each term's field-weighted frequency in the document (only the terms in ``only`` when
-    given: a query's), and the document's weighted length."""
+    given), and the document's weighted length."""
     tf: dict[str, float] = {}
     length = 0.0
     for name in FIELDS:
@@ -81,6 +81,23 @@ def term_frequencies(doc: Document, weights: FieldWeights,
             if only is None or tok in only:
                 tf[tok] = tf.get(tok, 0.0) + w * n
     return tf, length
+
+
+@dataclass(frozen=True)
+class Counted:
+    """What ranking needs of a document: its field-weighted term frequencies and weighted
+    length. They depend only on the document's text and the field weights, so an application
+    may keep them between queries (counting a long reply's tokens anew for each of a search's
+    candidates was a third of a long query's time)."""
+
+    id: int
+    tf: dict[str, float]
+    length: float
+
+
+def counted(doc: Document, weights: FieldWeights | None = None) -> Counted:
+    tf, length = term_frequencies(doc, weights or FieldWeights())
+    return Counted(doc.id, tf, length)
 
 
 def impacts(doc: Document, avg_length: float, params: Bm25Params | None = None,
@@ -98,17 +115,28 @@ def impacts(doc: Document, avg_length: float, params: Bm25Params | None = None,
 def rank(query: Query, docs: list[Document], corpus: Corpus, params: Bm25Params | None = None,
          weights: FieldWeights | None = None) -> list[tuple[int, float]]:
     """(id, score) best first; ties broken by id so the order is stable."""
+    weights = weights or FieldWeights()
+    return rank_counted(query, [counted(d, weights) for d in docs], corpus, params, weights)
+
+
+def rank_counted(query: Query, docs: list[Counted], corpus: Corpus,
+                 params: Bm25Params | None = None,
+                 weights: FieldWeights | None = None) -> list[tuple[int, float]]:
+    """``rank`` of documents already counted with the same ``weights``."""
     params = params or Bm25Params()
     weights = weights or FieldWeights()
     qw = query.weights(corpus.idf(), params.idf_power)
     if not qw:
         return []
     avg = corpus.avg_length(weights)
+    k1 = params.k1
     out: list[tuple[int, float]] = []
     for doc in docs:
-        tf, length = term_frequencies(doc, weights, qw)
-        norm = params.k1 * (1.0 - params.b + params.b * length / avg)
-        score = sum(qw[t] * f * (params.k1 + 1.0) / (f + norm) for t, f in tf.items() if t in qw)
+        tf = doc.tf
+        norm = k1 * (1.0 - params.b + params.b * doc.length / avg)
+        # The shared terms are found in C (dict-view intersection); a long query has hundreds
+        # of terms, a long reply hundreds of distinct tokens, and they share tens.
+        score = sum(qw[t] * tf[t] * (k1 + 1.0) / (tf[t] + norm) for t in tf.keys() & qw.keys())
         out.append((doc.id, score))
     out.sort(key=lambda p: (-p[1], p[0]))
     return out

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
 from sqlalchemy import (
@@ -39,7 +39,7 @@ from hotline.core.columns import UTCDateTime
 from hotline.core.times import utcnow
 from hotline.kb.index import PARAMS, WEIGHTS, corpus, document
 from hotline.kb.models import KbEntry, KbPosting, KbStatus
-from textsearch.rank import Bm25Params, FieldWeights
+from textsearch.rank import Bm25Params, Counted, FieldWeights
 
 #: The heaviest query terms whose posting lists are read, how many entries are read from each
 #: list, and how many of the best partial scores are ranked here (tuned in docs/KB.md).
@@ -238,6 +238,20 @@ def _score_few(session: Session, ids: list[int], weights: dict[str, float], limi
     return sorted(scores, key=lambda i: (-scores[i], i))[:limit]
 
 
+def _count(entry_id: int, title: str, questions: str, answer: str, *,
+           weights: FieldWeights) -> Counted:
+    return textsearch.counted(document(entry_id, (title, questions, answer)), weights)
+
+
+#: A candidate's term counts, kept between searches. Counting a long reply's tokens anew for
+#: each of a search's 100 candidates was a third of a long query's CPU. The key is the stored
+#: token text itself (compared in full on a hit), so an entry whose text changed by any path is
+#: a new key and an old count is never used; evicted least recently used. Measured at
+#: wenzheng2020 reply lengths (~1,200 characters, ~235 distinct terms): ~35 KB an entry, so
+#: 2,048 entries hold ~70 MB per process at most; typed queries' short entries take far less.
+_counted = lru_cache(maxsize=2048)(partial(_count, weights=WEIGHTS))
+
+
 def search(session: Session, query_text: str, f: Filters | None = None, limit: int = 10, *,
            now: datetime | None = None, params: Bm25Params | None = None,
            weights: FieldWeights | None = None, query_terms: int = QUERY_TERMS,
@@ -257,8 +271,9 @@ def search(session: Session, query_text: str, f: Filters | None = None, limit: i
         return []
     # Rank from the stored tokens only; the full rows are read for the hits shown.
     tokens = session.connection().execute(_TOKENS, {"ids": ids}).all()
-    docs = [document(r[0], (r[1], r[2], r[3])) for r in tokens]
-    ranked = textsearch.rank(query, docs, stats, params, weights)[:limit]
+    count = _counted if weights == WEIGHTS else partial(_count, weights=weights)
+    docs = [count(r[0], r[1], r[2], r[3]) for r in tokens]
+    ranked = textsearch.rank_counted(query, docs, stats, params, weights)[:limit]
     shown = [i for i, _ in ranked]
     by_id = {e.id: e for e in session.exec(select(KbEntry).where(col(KbEntry.id).in_(shown))).all()}
     # The snippet marks the query's heaviest terms (all of a long message's would mark everything).

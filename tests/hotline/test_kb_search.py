@@ -232,3 +232,26 @@ def test_the_migration_copies_the_filter_columns_onto_existing_postings(engine: 
                       .where(col(KbPosting.entry_id).in_(ids[:3])).distinct()).all()
         want = [(True, "甲", False), (False, None, True), (True, None, True)]
         assert sorted(held, key=str) == sorted(want, key=str)
+
+
+def test_an_edited_entry_is_ranked_by_its_new_text(engine: Engine) -> None:
+    """Ranking keeps each candidate's term counts between searches (``search._counted``); an
+    entry whose text changed must be counted anew, or it keeps the old text's score."""
+    with Session(engine) as s:
+        _, users = seed_units_and_users(s)
+        sup, admin = actor_for(s, users["supervisor"]), actor_for(s, users["admin"])
+        _corpus(s, 40)
+        q = "路灯损坏如何办理，路灯损坏需要哪些材料"
+        first = search(s, q, limit=5)
+        assert first and [(h.entry.id, round(h.score, 9)) for h in first] == \
+            [(i, round(x, 9)) for i, x in _exhaustive(s, q, 5)]
+        top = first[0].entry
+        answer = "燃气安装收费标准，按物价部门核定的标准收取。路灯损坏路灯损坏路灯损坏。"
+        entries.edit(s, sup, top, entries.EntryPatch(title="燃气安装", answer=answer))
+        entries.submit(s, sup, top)
+        entries.approve(s, admin, top)
+        s.commit()
+        again = [(h.entry.id, round(h.score, 9)) for h in search(s, q, limit=5)]
+        want = [(i, round(x, 9)) for i, x in _exhaustive(s, q, 5)]
+        assert again == want
+        assert dict(again).get(top.id) != round(first[0].score, 9)
