@@ -11,9 +11,12 @@ slow saturation (k1 = 2) rank best.
 
 from __future__ import annotations
 
+import math
+import sys
 from collections import Counter
-from collections.abc import Container
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 from textsearch.query import Query, idf
 
@@ -67,10 +70,9 @@ class Corpus:
         return max(total / self.n_docs, 1.0)
 
 
-def term_frequencies(doc: Document, weights: FieldWeights,
-                     only: Container[str] | None = None) -> tuple[dict[str, float], float]:
-    """Each term's field-weighted frequency in the document (only the terms in ``only`` when
-    given), and the document's weighted length."""
+def term_frequencies(doc: Document, weights: FieldWeights) -> tuple[dict[str, float], float]:
+    """Each term's field-weighted frequency in the document, and the document's weighted length.
+    Terms are interned: documents kept between queries share one copy of each word."""
     tf: dict[str, float] = {}
     length = 0.0
     for name in FIELDS:
@@ -78,26 +80,29 @@ def term_frequencies(doc: Document, weights: FieldWeights,
         w = weights.of(name)
         length += w * len(tokens)
         for tok, n in Counter(tokens).items():  # counted in C: a long answer has hundreds of tokens
-            if only is None or tok in only:
-                tf[tok] = tf.get(tok, 0.0) + w * n
+            tok = sys.intern(tok)
+            tf[tok] = tf.get(tok, 0.0) + w * n
     return tf, length
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Counted:
     """What ranking needs of a document: its field-weighted term frequencies and weighted
-    length. They depend only on the document's text and the field weights, so an application
-    may keep them between queries (counting a long reply's tokens anew for each of a search's
-    candidates was a third of a long query's time)."""
+    length, counted with ``weights``. They depend only on the document's text and the weights,
+    so an application may keep them between queries (counting a long reply's tokens anew for
+    each of a search's candidates was a third of a long query's CPU). Read-only: a kept one is
+    shared by every search."""
 
     id: int
-    tf: dict[str, float]
+    tf: Mapping[str, float]
     length: float
+    weights: FieldWeights
 
 
 def counted(doc: Document, weights: FieldWeights | None = None) -> Counted:
-    tf, length = term_frequencies(doc, weights or FieldWeights())
-    return Counted(doc.id, tf, length)
+    weights = weights or FieldWeights()
+    tf, length = term_frequencies(doc, weights)
+    return Counted(doc.id, MappingProxyType(tf), length, weights)
 
 
 def impacts(doc: Document, avg_length: float, params: Bm25Params | None = None,
@@ -132,11 +137,16 @@ def rank_counted(query: Query, docs: list[Counted], corpus: Corpus,
     k1 = params.k1
     out: list[tuple[int, float]] = []
     for doc in docs:
+        if doc.weights != weights:
+            raise ValueError(f"document {doc.id} was counted with {doc.weights}, not {weights}")
         tf = doc.tf
         norm = k1 * (1.0 - params.b + params.b * doc.length / avg)
-        # The shared terms are found in C (dict-view intersection); a long query has hundreds
-        # of terms, a long reply hundreds of distinct tokens, and they share tens.
-        score = sum(qw[t] * tf[t] * (k1 + 1.0) / (tf[t] + norm) for t in tf.keys() & qw.keys())
+        # The shared terms are found in C (keys-view intersection): a long query has hundreds of
+        # terms, a long reply hundreds of distinct tokens, and they share tens. The set's order
+        # follows the process's string hashing, so the sum is fsum (exactly rounded, whatever
+        # the order): every process gives the same score, and equal scores tie on the id.
+        score = math.fsum(qw[t] * tf[t] * (k1 + 1.0) / (tf[t] + norm)
+                          for t in tf.keys() & qw.keys())
         out.append((doc.id, score))
     out.sort(key=lambda p: (-p[1], p[0]))
     return out

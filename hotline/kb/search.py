@@ -13,9 +13,12 @@ over the candidates' stored tokens, the same on both databases.
 
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache, partial
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -238,18 +241,57 @@ def _score_few(session: Session, ids: list[int], weights: dict[str, float], limi
     return sorted(scores, key=lambda i: (-scores[i], i))[:limit]
 
 
-def _count(entry_id: int, title: str, questions: str, answer: str, *,
-           weights: FieldWeights) -> Counted:
-    return textsearch.counted(document(entry_id, (title, questions, answer)), weights)
+class KeptCounts:
+    """Candidates' term counts kept between searches, least recently used evicted.
+
+    Counting a long reply's tokens anew for each of a search's 100 candidates was a third of a
+    long query's CPU. The key is the entry's id and a digest of its stored tokens, so an entry
+    whose text changed by any path is counted anew and no old count is used; the text itself is
+    not kept. Bounded twice: at most ``size`` entries and at most ``max_terms`` distinct terms
+    over all of them, ~64 bytes each (a dict slot and a float; words are interned, so entries
+    share them): ~60 MB per process at most, whatever the entries' lengths. wenzheng2020
+    replies have ~235 distinct terms at the median, so 2,048 of them take ~30 MB; 88 % of a
+    search's candidates were found kept on those replies (bench/RESULTS.md). Thread-safe:
+    requests search from the thread pool.
+    """
+
+    def __init__(self, size: int = 2048, max_terms: int = 1_000_000) -> None:
+        self.size, self.max_terms = size, max_terms
+        self.hits = self.misses = self.terms = 0
+        self._items: OrderedDict[tuple[int, bytes], Counted] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __call__(self, entry_id: int, fields: tuple[str, str, str]) -> Counted:
+        key = (entry_id, hashlib.blake2b("\x1f".join(fields).encode(), digest_size=16).digest())
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+                self.hits += 1
+                return found
+            self.misses += 1
+        made = textsearch.counted(document(entry_id, fields), WEIGHTS)
+        if len(made.tf) > self.max_terms // 8:
+            return made  # one entry may not crowd out most of the others
+        with self._lock:
+            if key not in self._items:
+                self._items[key] = made
+                self.terms += len(made.tf)
+            while len(self._items) > self.size or self.terms > self.max_terms:
+                _, evicted = self._items.popitem(last=False)
+                self.terms -= len(evicted.tf)
+        return made
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self.hits = self.misses = self.terms = 0
 
 
-#: A candidate's term counts, kept between searches. Counting a long reply's tokens anew for
-#: each of a search's 100 candidates was a third of a long query's CPU. The key is the stored
-#: token text itself (compared in full on a hit), so an entry whose text changed by any path is
-#: a new key and an old count is never used; evicted least recently used. Measured at
-#: wenzheng2020 reply lengths (~1,200 characters, ~235 distinct terms): ~35 KB an entry, so
-#: 2,048 entries hold ~70 MB per process at most; typed queries' short entries take far less.
-_counted = lru_cache(maxsize=2048)(partial(_count, weights=WEIGHTS))
+kept_counts = KeptCounts()
 
 
 def search(session: Session, query_text: str, f: Filters | None = None, limit: int = 10, *,
@@ -271,8 +313,10 @@ def search(session: Session, query_text: str, f: Filters | None = None, limit: i
         return []
     # Rank from the stored tokens only; the full rows are read for the hits shown.
     tokens = session.connection().execute(_TOKENS, {"ids": ids}).all()
-    count = _counted if weights == WEIGHTS else partial(_count, weights=weights)
-    docs = [count(r[0], r[1], r[2], r[3]) for r in tokens]
+    if weights == WEIGHTS:
+        docs = [kept_counts(r[0], (r[1], r[2], r[3])) for r in tokens]
+    else:  # a tuning run's weights: counted afresh, never kept
+        docs = [textsearch.counted(document(r[0], (r[1], r[2], r[3])), weights) for r in tokens]
     ranked = textsearch.rank_counted(query, docs, stats, params, weights)[:limit]
     shown = [i for i, _ in ranked]
     by_id = {e.id: e for e in session.exec(select(KbEntry).where(col(KbEntry.id).in_(shown))).all()}

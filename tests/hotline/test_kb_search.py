@@ -18,10 +18,11 @@ from hotline.kb import evaluate as ev
 from hotline.kb.importing import import_csv
 from hotline.kb.index import PARAMS, WEIGHTS, corpus, document, filter_columns, post_all
 from hotline.kb.models import KbEntry, KbPosting
-from hotline.kb.search import Filters, candidates, search
+from hotline.kb.search import Filters, KeptCounts, candidates, kept_counts, search
 from hotline.kb.upkeep import expire_and_flag
 from hotline.seed import seed_units_and_users
 from hotline.units.actor import actor_for
+from textsearch.rank import FieldWeights
 
 SUBJECTS = ["社保卡", "养老保险", "住房公积金", "居住证", "物业服务费", "电梯维修", "垃圾分类",
             "停车收费", "噪声扰民", "燃气安装", "学位申请", "医保报销", "公租房", "路灯损坏"]
@@ -235,7 +236,7 @@ def test_the_migration_copies_the_filter_columns_onto_existing_postings(engine: 
 
 
 def test_an_edited_entry_is_ranked_by_its_new_text(engine: Engine) -> None:
-    """Ranking keeps each candidate's term counts between searches (``search._counted``); an
+    """Ranking keeps each candidate's term counts between searches (``search.kept_counts``); an
     entry whose text changed must be counted anew, or it keeps the old text's score."""
     with Session(engine) as s:
         _, users = seed_units_and_users(s)
@@ -245,6 +246,9 @@ def test_an_edited_entry_is_ranked_by_its_new_text(engine: Engine) -> None:
         first = search(s, q, limit=5)
         assert first and [(h.entry.id, round(h.score, 9)) for h in first] == \
             [(i, round(x, 9)) for i, x in _exhaustive(s, q, 5)]
+        hits = kept_counts.hits
+        assert [h.entry.id for h in search(s, q, limit=5)] == [h.entry.id for h in first]
+        assert kept_counts.hits > hits  # the second search counted nothing anew
         top = first[0].entry
         answer = "燃气安装收费标准，按物价部门核定的标准收取。路灯损坏路灯损坏路灯损坏。"
         entries.edit(s, sup, top, entries.EntryPatch(title="燃气安装", answer=answer))
@@ -252,6 +256,37 @@ def test_an_edited_entry_is_ranked_by_its_new_text(engine: Engine) -> None:
         entries.approve(s, admin, top)
         s.commit()
         again = [(h.entry.id, round(h.score, 9)) for h in search(s, q, limit=5)]
-        want = [(i, round(x, 9)) for i, x in _exhaustive(s, q, 5)]
-        assert again == want
-        assert dict(again).get(top.id) != round(first[0].score, 9)
+        assert again == [(i, round(x, 9)) for i, x in _exhaustive(s, q, 5)]
+        assert top.id in dict(again) and dict(again)[top.id] != round(first[0].score, 9)
+
+
+def test_other_field_weights_are_counted_afresh_and_long_entries_not_kept(engine: Engine) -> None:
+    """A tuning run's weights never read counts kept for the shipped ones; an entry longer than
+    the cap is ranked but not kept (the cache's memory bound)."""
+    flat = FieldWeights(title=1.0, questions=1.0, answer=1.0)
+    with Session(engine) as s:
+        _corpus(s, 40)
+        q = "物业服务费收费标准"
+        search(s, q, limit=5)  # keeps the shipped weights' counts
+        got = [(h.entry.id, round(h.score, 9)) for h in search(s, q, limit=5, weights=flat)]
+        query = textsearch.build_query(q)
+        rows = s.exec(select(KbEntry.id, KbEntry.search_title, KbEntry.search_questions,
+                             KbEntry.search_answer)).all()
+        docs = [document(r[0], (r[1], r[2], r[3])) for r in rows]
+        want = textsearch.rank(query, docs, corpus(s, query.terms), PARAMS, flat)[:5]
+        assert got == [(i, round(x, 9)) for i, x in want]
+        assert got != [(h.entry.id, round(h.score, 9)) for h in search(s, q, limit=5)]
+
+    cache = KeptCounts(size=3, max_terms=80)
+    short = ("标题", "", "短 答复")  # 4 distinct terms
+    long_ = ("标题", "", " ".join(f"词{i}" for i in range(12)))  # 13 > 80 // 8: never kept
+    assert cache(1, short) is cache(1, short) and len(cache) == 1 and cache.terms == 3
+    assert cache(2, long_) is not cache(2, long_) and len(cache) == 1
+    kept_1 = cache(1, short)
+    cache(3, short), cache(4, short), cache(5, short)
+    assert len(cache) == 3 and cache(5, short) is cache(5, short)
+    assert cache(1, short) is not kept_1  # the least recently used was evicted by count
+    wide = KeptCounts(size=100, max_terms=80)
+    for i in range(10):
+        wide(i, ("标题", "", " ".join(f"词{i}{j}" for j in range(9))))  # 10 terms each
+    assert wide.terms <= 80 and len(wide) == 8  # ... and by the terms they hold

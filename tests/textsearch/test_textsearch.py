@@ -6,6 +6,8 @@ from __future__ import annotations
 import math
 import re
 
+import pytest
+
 import textsearch
 from textsearch.query import idf
 from textsearch.rank import Bm25Params, Corpus, Document, FieldWeights, impacts
@@ -96,3 +98,16 @@ def test_impacts_sum_to_the_bm25_score() -> None:
     idfs = {"补办": idf(1, 100), "社保": idf(50, 100)}
     plain, squared = q.weights(idfs), q.weights(idfs, 2.0)
     assert squared["补办"] / squared["社保"] > plain["补办"] / plain["社保"]
+
+
+def test_counted_documents_rank_as_documents_and_only_with_their_weights() -> None:
+    docs = [Document(1, {"title": ["社保卡"], "answer": ["补办", "社保卡", "窗口"]}),
+            Document(2, {"title": ["公积金"], "answer": ["提取", "补办"]})]
+    corpus = Corpus(2, {"title": 2, "questions": 0, "answer": 5}, {"社保卡": 1, "补办": 2, "提取": 1})
+    q = textsearch.build_query("社保卡补办")
+    flat = FieldWeights(title=1.0, questions=1.0, answer=1.0)
+    counted = [textsearch.counted(d, flat) for d in docs]
+    assert textsearch.rank_counted(q, counted, corpus, weights=flat) == \
+        textsearch.rank(q, docs, corpus, weights=flat)
+    with pytest.raises(ValueError, match="counted with"):
+        textsearch.rank_counted(q, counted, corpus)  # the default weights are not ``flat``
