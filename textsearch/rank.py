@@ -12,7 +12,6 @@ slow saturation (k1 = 2) rank best.
 from __future__ import annotations
 
 import math
-import sys
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -71,8 +70,7 @@ class Corpus:
 
 
 def term_frequencies(doc: Document, weights: FieldWeights) -> tuple[dict[str, float], float]:
-    """Each term's field-weighted frequency in the document, and the document's weighted length.
-    Terms are interned: documents kept between queries share one copy of each word."""
+    """Each term's field-weighted frequency in the document, and the document's weighted length."""
     tf: dict[str, float] = {}
     length = 0.0
     for name in FIELDS:
@@ -80,7 +78,6 @@ def term_frequencies(doc: Document, weights: FieldWeights) -> tuple[dict[str, fl
         w = weights.of(name)
         length += w * len(tokens)
         for tok, n in Counter(tokens).items():  # counted in C: a long answer has hundreds of tokens
-            tok = sys.intern(tok)
             tf[tok] = tf.get(tok, 0.0) + w * n
     return tf, length
 

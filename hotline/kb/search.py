@@ -14,11 +14,13 @@ over the candidates' stored tokens, the same on both databases.
 from __future__ import annotations
 
 import hashlib
+import sys
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import (
@@ -247,15 +249,19 @@ class KeptCounts:
     Counting a long reply's tokens anew for each of a search's 100 candidates was a third of a
     long query's CPU. The key is the entry's id and a digest of its stored tokens, so an entry
     whose text changed by any path is counted anew and no old count is used; the text itself is
-    not kept. Bounded twice: at most ``size`` entries and at most ``max_terms`` distinct terms
-    over all of them, ~64 bytes each (a dict slot and a float; words are interned, so entries
-    share them): ~60 MB per process at most, whatever the entries' lengths. wenzheng2020
-    replies have ~235 distinct terms at the median, so 2,048 of them take ~30 MB; 88 % of a
-    search's candidates were found kept on those replies (bench/RESULTS.md). Thread-safe:
-    requests search from the thread pool.
+    not kept. Bounded twice: at most ``size`` entries, and at most ``max_terms`` term slots (each
+    kept entry's distinct terms, summed); an entry with more than an eighth of them is counted
+    but not kept. A slot costs ~70 bytes when its word is shared with other kept entries (words
+    are interned as they are kept) and ~150–170 bytes when only this entry has it (names,
+    numbers), so 600,000 slots are ~40 MB per process for natural text and ~100 MB at worst.
+    wenzheng2020 replies have ~235 distinct terms at the median: 2,048 of them fill ~480,000
+    slots, and 88 % of a search's candidates were found kept on those replies
+    (bench/RESULTS.md). Thread-safe: requests search from the thread pool.
     """
 
-    def __init__(self, size: int = 2048, max_terms: int = 1_000_000) -> None:
+    def __init__(self, size: int = 2048, max_terms: int = 600_000) -> None:
+        if size < 1 or max_terms < 8:
+            raise ValueError("a cache holds at least one entry of eight terms")
         self.size, self.max_terms = size, max_terms
         self.hits = self.misses = self.terms = 0
         self._items: OrderedDict[tuple[int, bytes], Counted] = OrderedDict()
@@ -273,6 +279,9 @@ class KeptCounts:
         made = textsearch.counted(document(entry_id, fields), WEIGHTS)
         if len(made.tf) > self.max_terms // 8:
             return made  # one entry may not crowd out most of the others
+        # Kept entries share one copy of each word.
+        made = Counted(made.id, MappingProxyType({sys.intern(t): f for t, f in made.tf.items()}),
+                       made.length, made.weights)
         with self._lock:
             if key not in self._items:
                 self._items[key] = made

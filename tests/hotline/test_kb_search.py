@@ -7,6 +7,7 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 
+import pytest
 from sqlalchemy import Engine, delete, func, update
 from sqlmodel import Session, col, select
 
@@ -246,9 +247,9 @@ def test_an_edited_entry_is_ranked_by_its_new_text(engine: Engine) -> None:
         first = search(s, q, limit=5)
         assert first and [(h.entry.id, round(h.score, 9)) for h in first] == \
             [(i, round(x, 9)) for i, x in _exhaustive(s, q, 5)]
-        hits = kept_counts.hits
+        hits, misses = kept_counts.hits, kept_counts.misses
         assert [h.entry.id for h in search(s, q, limit=5)] == [h.entry.id for h in first]
-        assert kept_counts.hits > hits  # the second search counted nothing anew
+        assert kept_counts.hits > hits and kept_counts.misses == misses  # nothing counted anew
         top = first[0].entry
         answer = "燃气安装收费标准，按物价部门核定的标准收取。路灯损坏路灯损坏路灯损坏。"
         entries.edit(s, sup, top, entries.EntryPatch(title="燃气安装", answer=answer))
@@ -278,15 +279,19 @@ def test_other_field_weights_are_counted_afresh_and_long_entries_not_kept(engine
         assert got != [(h.entry.id, round(h.score, 9)) for h in search(s, q, limit=5)]
 
     cache = KeptCounts(size=3, max_terms=80)
-    short = ("标题", "", "短 答复")  # 4 distinct terms
+    short = ("标题", "", "短 答复")  # 3 distinct terms
     long_ = ("标题", "", " ".join(f"词{i}" for i in range(12)))  # 13 > 80 // 8: never kept
     assert cache(1, short) is cache(1, short) and len(cache) == 1 and cache.terms == 3
     assert cache(2, long_) is not cache(2, long_) and len(cache) == 1
     kept_1 = cache(1, short)
-    cache(3, short), cache(4, short), cache(5, short)
-    assert len(cache) == 3 and cache(5, short) is cache(5, short)
-    assert cache(1, short) is not kept_1  # the least recently used was evicted by count
+    kept_3 = cache(3, short)
+    cache(1, short)  # used again: 3 is now the least recently used
+    cache(4, short), cache(5, short)
+    assert len(cache) == 3 and cache.terms == 9
+    assert cache(1, short) is kept_1 and cache(3, short) is not kept_3  # evicted by count, LRU
     wide = KeptCounts(size=100, max_terms=80)
     for i in range(10):
         wide(i, ("标题", "", " ".join(f"词{i}{j}" for j in range(9))))  # 10 terms each
-    assert wide.terms <= 80 and len(wide) == 8  # ... and by the terms they hold
+    assert len(wide) == 8 and wide.terms == 80  # ... and by the term slots they hold
+    with pytest.raises(TypeError):
+        kept_1.tf["标题"] = 0.0  # type: ignore[index]

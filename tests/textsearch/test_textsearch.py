@@ -100,14 +100,28 @@ def test_impacts_sum_to_the_bm25_score() -> None:
     assert squared["补办"] / squared["社保"] > plain["补办"] / plain["社保"]
 
 
-def test_counted_documents_rank_as_documents_and_only_with_their_weights() -> None:
+def test_counted_documents_rank_by_hand_and_only_with_their_weights() -> None:
     docs = [Document(1, {"title": ["社保卡"], "answer": ["补办", "社保卡", "窗口"]}),
             Document(2, {"title": ["公积金"], "answer": ["提取", "补办"]})]
     corpus = Corpus(2, {"title": 2, "questions": 0, "answer": 5}, {"社保卡": 1, "补办": 2, "提取": 1})
     q = textsearch.build_query("社保卡补办")
     flat = FieldWeights(title=1.0, questions=1.0, answer=1.0)
     counted = [textsearch.counted(d, flat) for d in docs]
-    assert textsearch.rank_counted(q, counted, corpus, weights=flat) == \
-        textsearch.rank(q, docs, corpus, weights=flat)
+    assert dict(counted[0].tf) == {"社保卡": 2.0, "补办": 1.0, "窗口": 1.0} and counted[0].length == 4
+    params = Bm25Params(k1=1.2, b=0.75)
+    qw = q.weights(corpus.idf(), params.idf_power)
+    avg = 7 / 2
+
+    def by_hand(tf: dict[str, float], length: float) -> float:
+        norm = 1.2 * (1 - 0.75 + 0.75 * length / avg)
+        return sum(qw[t] * f * 2.2 / (f + norm) for t, f in tf.items() if t in qw)
+
+    want = sorted([(1, by_hand({"社保卡": 2.0, "补办": 1.0}, 4)), (2, by_hand({"补办": 1.0}, 3))],
+                  key=lambda p: -p[1])
+    got = textsearch.rank_counted(q, counted, corpus, params, flat)
+    assert [i for i, _ in got] == [i for i, _ in want]
+    assert all(abs(g[1] - w[1]) < 1e-12 for g, w in zip(got, want, strict=True))
     with pytest.raises(ValueError, match="counted with"):
         textsearch.rank_counted(q, counted, corpus)  # the default weights are not ``flat``
+    with pytest.raises(TypeError):
+        counted[0].tf["社保卡"] = 0.0  # type: ignore[index]
