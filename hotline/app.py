@@ -76,8 +76,8 @@ def create_app() -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        # Sync handlers run on this pool: never fewer threads than admitted requests (+ the
-        # dependency hops of each), so an admitted request always finds a thread.
+        # Sync handlers run on this pool, one hop per request (web.request_work): never fewer
+        # threads than admitted requests, so an admitted request always finds a thread.
         threads = to_thread.current_default_thread_limiter()
         threads.total_tokens = max(threads.total_tokens, 2 * settings.max_concurrent_requests)
         jobs = EmbeddedScheduler() if enabled() else None

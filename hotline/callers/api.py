@@ -17,10 +17,11 @@ from hotline.tickets.commands import visible_ticket
 from hotline.tickets.models import Ticket
 from hotline.units.deps import ActorDep
 from hotline.web.deps import BodyDep, SessionDep
+from hotline.web.request_work import WorkRoute
 from integrations import sms
 from integrations.signing import SignatureError, verify
 
-router = APIRouter(tags=["callers"])
+router = APIRouter(tags=["callers"], route_class=WorkRoute)
 
 
 @router.post("/callers/sms/receipts", summary="短信平台状态报告回调（签名校验，可重复推送）",

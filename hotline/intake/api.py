@@ -23,8 +23,9 @@ from hotline.intake.request_types import RequestType
 from hotline.units.deps import ActorDep, require_roles
 from hotline.units.models import Role
 from hotline.web.deps import SessionDep
+from hotline.web.request_work import WorkRoute
 
-router = APIRouter(tags=["intake"])
+router = APIRouter(tags=["intake"], route_class=WorkRoute)
 HotlineSide = require_roles(Role.agent, Role.supervisor, Role.admin)
 AdminOnly = require_roles(Role.admin)
 

@@ -23,9 +23,10 @@ from hotline.units.deps import ActorDep, require_roles
 from hotline.units.models import Role, Unit
 from hotline.units.tree import subtree_unit_ids
 from hotline.web.deps import SessionDep
+from hotline.web.request_work import WorkRoute
 
-router = APIRouter(tags=["knowledge base"])
-public_router = APIRouter(tags=["public"])
+router = APIRouter(tags=["knowledge base"], route_class=WorkRoute)
+public_router = APIRouter(tags=["public"], route_class=WorkRoute)
 Reviewers = require_roles(Role.supervisor, Role.admin, Role.unit_manager)
 AdminOnly = require_roles(Role.admin)
 Q = Annotated[str, Query(min_length=1, max_length=4000, description="查询文本")]

@@ -18,8 +18,9 @@ from hotline.units.models import Role
 from hotline.web.deps import BodyDep, SessionDep
 from hotline.web.problems import problem
 from hotline.web.query import KnownQuery
+from hotline.web.request_work import WorkRoute
 
-router = APIRouter(prefix="/integrations", tags=["integrations"])
+router = APIRouter(prefix="/integrations", tags=["integrations"], route_class=WorkRoute)
 Supervisors = require_roles(Role.supervisor, Role.admin)
 PeerCode = Annotated[str, Path(pattern=r"^[0-9A-Za-z_-]{2,16}$")]
 

@@ -16,8 +16,9 @@ from hotline.notifications.models import Notification
 from hotline.units.actor import Actor
 from hotline.units.deps import ActorDep
 from hotline.web.deps import SessionDep
+from hotline.web.request_work import WorkRoute
 
-router = APIRouter(prefix="/inbox", tags=["inbox"])
+router = APIRouter(prefix="/inbox", tags=["inbox"], route_class=WorkRoute)
 
 
 def _mine(actor: Actor) -> ColumnElement[bool]:

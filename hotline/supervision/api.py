@@ -24,9 +24,10 @@ from hotline.units.models import Role
 from hotline.units.tree import subtree_unit_ids
 from hotline.web.deps import SessionDep
 from hotline.web.query import KnownQuery
+from hotline.web.request_work import WorkRoute
 from hotline.web.security import REPORT_CSP
 
-router = APIRouter(prefix="/supervision", tags=["supervision"])
+router = APIRouter(prefix="/supervision", tags=["supervision"], route_class=WorkRoute)
 Watchers = require_roles(Role.supervisor, Role.admin, Role.unit_manager)
 Supervisors = require_roles(Role.supervisor, Role.admin)
 Month = Annotated[str, Query(pattern=r"^(19|20)\d{2}-(0[1-9]|1[0-2])$", description="YYYY-MM")]

@@ -41,10 +41,11 @@ from hotline.units.models import Role
 from hotline.web.deps import SessionDep
 from hotline.web.query import KnownQuery
 from hotline.web.ratelimit import limiter
+from hotline.web.request_work import WorkRoute
 
-router = APIRouter(prefix="/tickets", tags=["tickets"])
-public_router = APIRouter(prefix="/public", tags=["public"])
-audit_router = APIRouter(prefix="/access-log", tags=["audit"])
+router = APIRouter(prefix="/tickets", tags=["tickets"], route_class=WorkRoute)
+public_router = APIRouter(prefix="/public", tags=["public"], route_class=WorkRoute)
+audit_router = APIRouter(prefix="/access-log", tags=["audit"], route_class=WorkRoute)
 routers = (router, public_router, audit_router)
 
 

@@ -20,9 +20,10 @@ from hotline.units.models import ROLE_LABELS, LoginAudit, LoginOutcome, Role, Un
 from hotline.units.signin import client_of, sign_in, sign_out
 from hotline.web.deps import SessionDep
 from hotline.web.problems import problem
+from hotline.web.request_work import WorkRoute
 
-router = APIRouter(tags=["admin"])
-auth_router = APIRouter(tags=["auth"])
+router = APIRouter(tags=["admin"], route_class=WorkRoute)
+auth_router = APIRouter(tags=["auth"], route_class=WorkRoute)
 routers = (auth_router, router)
 AdminOnly = require_roles(Role.admin)
 AnyUser = require_roles(*Role)

@@ -4,19 +4,18 @@ and the body read before a sync handler runs.
 One session per request, opened once and committed before the response is sent (so a 201 means
 durable, and SQLite's write lock is not held while a slow client reads); its on-commit hooks run
 then (``hotline.core.db``). Who is acting is loaded through that same session
-(``hotline.units.deps``).
+(``hotline.units.deps``). Both are done in the handler's thread (``hotline.web.request_work``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlmodel import Session
 from starlette.datastructures import FormData
 
-from hotline.core.db import unit_of_work
+from hotline.web.request_work import RequestWork
 
 
 class LoginRequired(Exception):
@@ -26,15 +25,17 @@ class LoginRequired(Exception):
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """One unit of work per request, on one connection: committed when the handler returns,
-    rolled back on error. GET/HEAD are reads (no write lock on SQLite); the rest write."""
-    with unit_of_work(write=request.method not in SAFE_METHODS) as session:
-        yield session
+async def get_session(request: Request) -> RequestWork:
+    """The request's unit of work: opened by ``WorkRoute`` in the handler's thread, on one
+    connection, and committed when the handler returns, rolled back on error. GET/HEAD are reads
+    (no write lock on SQLite); the rest write. The handler receives the ``Session``."""
+    return RequestWork.of(request, write=request.method not in SAFE_METHODS)
 
 
-# scope="function": commit before the response is sent.
-SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+#: What a handler declares: it receives the request's ``Session``.
+SessionDep = Annotated[Session, Depends(get_session)]
+#: What a dependency declares to defer database work to the handler's thread (the same object).
+WorkDep = Annotated[RequestWork, Depends(get_session)]
 
 
 async def read_form(request: Request) -> FormData:

@@ -17,7 +17,7 @@ def _query_names(dependant: Dependant) -> set[str]:
     return names
 
 
-def _known_query(request: Request) -> None:
+async def _known_query(request: Request) -> None:
     route = request.scope.get("route")
     if not isinstance(route, APIRoute):
         return

@@ -18,7 +18,6 @@ from urllib.parse import quote
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 
 from hotline.core.errors import DomainError
@@ -26,6 +25,7 @@ from hotline.core.sla_setup import get_calendar
 from hotline.core.times import local, utcnow
 from hotline.web.csrf import CsrfFailed, check_csrf, expected_csrf
 from hotline.web.deps import LoginRequired
+from hotline.web.request_work import WorkRoute
 
 log = logging.getLogger("hotline.web")
 WEB = Path(__file__).resolve().parent
@@ -72,7 +72,7 @@ def error_page(request: Request, status: int, title: str, detail: str) -> HTMLRe
         status_code=status)
 
 
-class WebRoute(APIRoute):
+class WebRoute(WorkRoute):
     def get_route_handler(self) -> Handler:
         original = super().get_route_handler()
 

@@ -32,9 +32,17 @@ def client_without_database(monkeypatch: pytest.MonkeyPatch) -> Iterator[TestCli
 
 
 def test_database_down_is_503_with_retry_after(client_without_database: TestClient) -> None:
+    from hotline.units.auth import issue_token
+    from hotline.units.models import User
+
     c = client_without_database
+    # A well-signed token: whether its user still exists and may act needs the database. (A
+    # forged one is refused 401 before anything touches the database: it needs none.)
+    token = issue_token(User(id=1, username="agent", full_name="", role="agent", unit_id=1,
+                             password_hash="", token_version=0))
+    assert c.get("/api/v1/tickets", headers={"Authorization": "Bearer x"}).status_code == 401
     for r in (c.post("/api/v1/auth/token", data={"username": "agent", "password": "demo"}),
-              c.get("/api/v1/tickets", headers={"Authorization": "Bearer x"}),
+              c.get("/api/v1/tickets", headers={"Authorization": f"Bearer {token}"}),
               c.get("/api/v1/public/tickets/20261121-000001", params={"phone_last4": "5678"})):
         assert r.status_code == 503, (r.request.url, r.status_code, r.text[:300])
         assert int(r.headers["retry-after"]) >= 1
