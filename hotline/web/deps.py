@@ -16,20 +16,11 @@ from sqlmodel import Session
 from starlette.datastructures import FormData
 
 from hotline.web.request_work import RequestWork
+from hotline.web.request_work import get_session as get_session  # where handlers look for it
 
 
 class LoginRequired(Exception):
     """No valid session on a page: ``WebRoute`` redirects to the login form."""
-
-
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-
-async def get_session(request: Request) -> RequestWork:
-    """The request's unit of work: opened by ``WorkRoute`` in the handler's thread, on one
-    connection, and committed when the handler returns, rolled back on error. GET/HEAD are reads
-    (no write lock on SQLite); the rest write. The handler receives the ``Session``."""
-    return RequestWork.of(request, write=request.method not in SAFE_METHODS)
 
 
 #: What a handler declares: it receives the request's ``Session``.

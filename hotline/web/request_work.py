@@ -22,12 +22,13 @@ a test walks the app and holds every router to it.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from fastapi import Request
+from fastapi.dependencies.models import Dependant
 from fastapi.dependencies.utils import get_typed_return_annotation, get_typed_signature
-from fastapi.exceptions import ResponseValidationError
+from fastapi.exceptions import RequestValidationError, ResponseValidationError
 from fastapi.routing import APIRoute
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
@@ -48,14 +49,20 @@ class Deferred(Generic[T]):
     """A dependency's value that needs the database: worked out in the handler's thread, inside
     the request's unit of work, before the handler runs."""
 
-    __slots__ = ("_resolve", "value")
+    __slots__ = ("_resolve", "_value")
 
     def __init__(self, resolve: Callable[[Session], T]) -> None:
         self._resolve = resolve
-        self.value: T = _UNSET
+        self._value: T = _UNSET
 
     def resolve(self, session: Session) -> None:
-        self.value = self._resolve(session)
+        self._value = self._resolve(session)
+
+    @property
+    def value(self) -> T:
+        if self._value is _UNSET:  # fail closed: a check must never pass on a value not loaded
+            raise RuntimeError("a deferred value read before the request's work resolved it")
+        return self._value
 
 
 class RequestWork:
@@ -89,6 +96,29 @@ class RequestWork:
                 deferred.resolve(session)
             args = {name: _value_of(value, session) for name, value in values.items()}
             return _validated(handler(**args), field)
+
+    def check(self) -> None:
+        """Only the deferred loads and checks, in a read: for a request refused before its
+        handler (422), so who may not act learns that first (401/403), as before."""
+        if self._deferred:
+            with unit_of_work(write=False) as session:
+                for deferred in self._deferred:
+                    deferred.resolve(session)
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+async def get_session(request: Request) -> RequestWork:
+    """The request's unit of work: opened by ``WorkRoute`` in the handler's thread, on one
+    connection, and committed when the handler returns, rolled back on error. GET/HEAD are reads
+    (no write lock on SQLite); the rest write. The handler receives the ``Session``
+    (``hotline.web.deps.SessionDep``)."""
+    return RequestWork.of(request, write=request.method not in SAFE_METHODS)
+
+
+def _takes_the_session(dependant: Dependant) -> bool:
+    return any(d.call is get_session or _takes_the_session(d) for d in dependant.dependencies)
 
 
 def _value_of(value: Any, session: Session) -> Any:
@@ -143,10 +173,35 @@ def _in_one_hop(handler: Callable[..., Any], route: APIRoute) -> Callable[..., A
 
 class WorkRoute(APIRoute):
     """The route class of every API router and (through ``WebRoute``) every page: a plain sync
-    handler runs with its dependencies' database work in one thread hop."""
+    handler runs with its dependencies' database work in one thread hop.
+
+    Only plain sync handlers may take the session or an actor: an ``async`` or generator handler
+    would be handed the placeholders with nothing to resolve them (and its role checks never
+    run), so such a route is refused when it is declared. Overriding ``get_session`` or the
+    actor dependencies (``app.dependency_overrides``) must keep their placeholder types."""
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         plain_sync = not (inspect.iscoroutinefunction(endpoint)
                           or inspect.isgeneratorfunction(endpoint)
                           or inspect.isasyncgenfunction(endpoint))
         super().__init__(path, _in_one_hop(endpoint, self) if plain_sync else endpoint, **kwargs)
+        if not plain_sync and _takes_the_session(self.dependant):
+            raise TypeError(f"{path}: a handler that takes the session or an actor must be a "
+                            "plain sync function (hotline.web.request_work)")
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        original = super().get_route_handler()
+
+        async def handler(request: Request) -> Response:
+            try:
+                return await original(request)
+            except RequestValidationError:
+                # FastAPI refuses a bad request before the handler, so before the deferred
+                # checks: run them first, or a revoked token or a wrong role would be told
+                # the command's schema (422) where it was refused (401/403) before.
+                work = request.scope.get(_KEY)
+                if work is not None:
+                    await run_in_threadpool(work.check)
+                raise
+
+        return handler

@@ -10,6 +10,7 @@ from typing import Any
 
 import anyio.to_thread
 import pytest
+from fastapi import APIRouter
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
@@ -19,7 +20,8 @@ from sqlmodel import Session, select
 from starlette.routing import BaseRoute
 
 from hotline.tickets.models import Ticket
-from hotline.units.models import Unit, User
+from hotline.units.deps import ActorDep, require_roles
+from hotline.units.models import Role, Unit, User
 from hotline.web.deps import get_session
 from hotline.web.request_work import WorkRoute
 
@@ -85,32 +87,93 @@ def test_a_request_hops_once_and_takes_one_connection(
         assert counted == {"hops": 1, "checkouts": 1}, (method, path)
 
 
-def test_a_refused_role_writes_nothing(client: TestClient, engine: Engine, city: City,
-                                       headers: Callable[[str], dict[str, str]]) -> None:
-    """The role check runs in the handler's thread, but before the handler: an agent's attempt
-    at an administrator's command is refused and leaves no row."""
-    with Session(engine) as session:
-        before = session.exec(select(func.count()).select_from(Unit)).one()
-    r = client.post("/api/v1/units", headers=headers("agent"),
-                    json={"code": "x1", "name": "越权新建的单位", "kind": "street"})
+@pytest.fixture
+def spied(city: City) -> Iterator[tuple[TestClient, list[str]]]:
+    """The app with two routes of a test router that record whether their handler ran: one
+    checked only by ``dependencies=[require_roles(...)]``, one that takes the actor."""
+    from hotline.app import create_app
+
+    ran: list[str] = []
+    spy = APIRouter(route_class=WorkRoute)
+
+    @spy.post("/admin-only", dependencies=[require_roles(Role.admin)])
+    def admin_only() -> dict[str, bool]:
+        ran.append("admin-only")
+        return {"ok": True}
+
+    @spy.post("/acting")
+    def acting(actor: ActorDep) -> dict[str, str]:
+        ran.append(actor.user.username)
+        return {"user": actor.user.username}
+
+    app = create_app()
+    app.include_router(spy, prefix="/api/v1/spy")
+    with TestClient(app) as client:
+        yield client, ran
+
+
+def test_a_refused_role_never_reaches_the_handler(
+        spied: tuple[TestClient, list[str]], headers: Callable[[str], dict[str, str]]) -> None:
+    """The role check runs in the handler's thread, but before the handler."""
+    client, ran = spied
+    r = client.post("/api/v1/spy/admin-only", headers=headers("agent"))
     assert r.status_code == 403, r.text
     assert r.headers["content-type"].startswith("application/problem+json")
-    with Session(engine) as session:
-        assert session.exec(select(func.count()).select_from(Unit)).one() == before
+    assert ran == []
+    assert client.post("/api/v1/spy/admin-only", headers=headers("admin")).status_code == 200
+    assert ran == ["admin-only"]
 
 
-def test_a_revoked_token_is_refused_and_writes_nothing(
-        client: TestClient, engine: Engine, headers: Callable[[str], dict[str, str]]) -> None:
+def test_a_revoked_token_never_reaches_the_handler(
+        spied: tuple[TestClient, list[str]], headers: Callable[[str], dict[str, str]]) -> None:
     """The token's signature is checked on the event loop; whether it was revoked needs the
     database and is checked in the handler's thread, before the handler."""
+    client, ran = spied
     agent = dict(headers("agent"))
-    assert client.post("/api/v1/auth/logout", headers=agent).status_code in (200, 204)
-    r = client.post("/api/v1/tickets", headers=agent,
-                    json={"caller_phone": "13812345678", "request_type": "投诉",
-                          "content": "退出后再用旧令牌登记。", "address": "东城区"})
+    assert client.post("/api/v1/spy/acting", headers=agent).json() == {"user": "agent"}
+    assert client.post("/api/v1/auth/logout", headers=agent).status_code == 204
+    r = client.post("/api/v1/spy/acting", headers=agent)
+    assert r.status_code == 401, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert ran == ["agent"]
+
+
+def test_who_may_not_act_learns_that_before_the_schema(
+        client: TestClient, engine: Engine, headers: Callable[[str], dict[str, str]]) -> None:
+    """FastAPI refuses a bad body (422) before the handler, so before the deferred checks:
+    ``WorkRoute`` runs them first, so a wrong role still gets 403 and a revoked token 401, never
+    the command's field errors."""
+    with Session(engine) as session:
+        before = session.exec(select(func.count()).select_from(Unit)).one()
+    agent = dict(headers("agent"))
+    r = client.post("/api/v1/units", headers=agent, json={"name": ""})
+    assert r.status_code == 403, r.text
+    assert client.post("/api/v1/units", headers=headers("admin"),
+                       json={"name": ""}).status_code == 422  # the admin may learn the schema
+    assert client.post("/api/v1/auth/logout", headers=agent).status_code == 204
+    r = client.post("/api/v1/tickets", headers=agent, json={"content": 1})
     assert r.status_code == 401, r.text
     with Session(engine) as session:
+        assert session.exec(select(func.count()).select_from(Unit)).one() == before
         assert session.exec(select(func.count()).select_from(Ticket)).one() == 0
+
+
+def test_only_a_plain_sync_handler_may_take_the_session_or_an_actor() -> None:
+    """An async (or generator) handler would be handed the placeholders, its role checks never
+    run: such a route is refused where it is declared, not served open."""
+    router = APIRouter(route_class=WorkRoute)
+    with pytest.raises(TypeError, match="plain sync"):
+        @router.get("/async-acting")
+        async def async_acting(actor: ActorDep) -> None:
+            return None
+    with pytest.raises(TypeError, match="plain sync"):
+        @router.get("/async-checked", dependencies=[require_roles(Role.admin)])
+        async def async_checked() -> None:
+            return None
+
+    @router.get("/async-public")
+    async def async_public() -> dict[str, bool]:  # no session, no actor: left to FastAPI
+        return {"ok": True}
 
 
 def test_pages_redirect_to_the_login_when_the_user_is_gone(
