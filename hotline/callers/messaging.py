@@ -16,9 +16,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, col, select
 
 from hotline.callers.models import CallerMessage, MessageState, Occasion
+from hotline.core.columns import table_of
 from hotline.core.db import on_commit
 from hotline.core.settings import Settings, get_settings
 from hotline.core.signals import Signal
@@ -94,8 +96,7 @@ def queue(session: Session, ticket: Ticket, occasion: Occasion, params: dict[str
                         out_id=uuid.uuid4().hex, state=MessageState.pending, created_at=now)
     if kind is not sms.NumberKind.mobile:
         row.state, row.reason = MessageState.suppressed, kind.value
-        session.add(row)
-        session.flush()
+        _insert(session, row)
         facts: dict[str, Any] = {"occasion": occasion.value, "number_kind": kind.value,
                                  "caller_message_id": row.id}
         if follow is not None:
@@ -105,9 +106,26 @@ def queue(session: Session, ticket: Ticket, occasion: Occasion, params: dict[str
                          reason=SUPPRESSED_REASONS[kind], payload=facts)
         return row
     row.next_attempt_at = first_try(now)
-    session.add(row)  # flushed with the command's next write (a caller needing its id flushes)
+    _insert(session, row)
     on_commit(session, lambda: message_due.send(occasion.value), key=("caller-sms",))
     return row
+
+
+_MESSAGES = table_of(CallerMessage)
+_INSERT = _MESSAGES.insert().returning(_MESSAGES.c.id)
+
+
+def _insert(session: Session, row: CallerMessage) -> None:
+    """Write ``row`` now, as one Core statement, and leave it detached with its id.
+
+    Why not ``session.add``: nothing in the command reads the row back, and a registration
+    paid a second unit-of-work flush for it alone (bench/RESULTS.md, "Intake: history rows
+    without the ORM"). Detached with its identity, the row is safe to hand around: adding it to
+    a session later attaches it, it never inserts it twice.
+    """
+    columns = {c.name: getattr(row, c.name) for c in _MESSAGES.columns if c.name != "id"}
+    row.id = session.execute(_INSERT, columns).scalar_one()
+    make_transient_to_detached(row)
 
 
 def progress_text(session: Session, ticket: Ticket, extra: str | None = None) -> str:

@@ -110,10 +110,10 @@ def register(session: Session, actor: Actor, data: Registration, decision: Paylo
         ticket.lookup_code = new_lookup_code()
     session.add(ticket)
     session.flush()
-    session.add(history.event(ticket, seq=1, kind=EventKind.register, actor=actor, now=now,
-                              from_status=None, to_status=Status.registered,
-                              payload={"channel": ticket.channel,
-                                       "request_type": ticket.request_type}))
+    history.insert_numbered(session, [history.values(
+        ticket, seq=1, kind=EventKind.register, actor=actor, now=now, from_status=None,
+        to_status=Status.registered,
+        payload={"channel": ticket.channel, "request_type": ticket.request_type})])
     registered.send(Registered(session, actor, ticket, now))
     if decision is not None:
         apply(session, actor, ticket, decision, now)

@@ -19,6 +19,8 @@ from hotline.tickets import chain
 from hotline.tickets.models import Status, Ticket, TicketEvent
 from hotline.units.actor import Actor
 
+_EVENTS = table_of(TicketEvent)
+
 
 def load(session: Session, ticket_id: int) -> list[TicketEvent]:
     return list(session.exec(select(TicketEvent).where(TicketEvent.ticket_id == ticket_id)
@@ -49,16 +51,25 @@ def last_seqs(session: Session, ticket_ids: Iterable[int]) -> dict[int, int]:
     return {tid: int(found.get(tid) or 0) for tid in ids}
 
 
+def values(ticket: Ticket, *, seq: int, kind: str, actor: Actor | None, now: datetime,
+           from_status: Status | None, to_status: Status | None, reason: str | None = None,
+           payload: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A history row for ``ticket`` as column values."""
+    return {"ticket_id": ticket.id, "seq": seq, "action": kind, "from_status": from_status,
+            "to_status": to_status, "actor_id": actor.id if actor else None,
+            "actor_unit_id": actor.unit.id if actor else None, "reason": reason,
+            "payload": payload or {}, "at": now,
+            "actor_name": actor.user.full_name if actor else None,
+            "actor_unit_name": actor.unit.name if actor else None}
+
+
 def event(ticket: Ticket, *, seq: int, kind: str, actor: Actor | None, now: datetime,
           from_status: Status | None, to_status: Status | None, reason: str | None = None,
           payload: dict[str, Any] | None = None) -> TicketEvent:
     """A history row for ``ticket`` (not yet added to the session)."""
-    return TicketEvent(ticket_id=ticket.id, seq=seq, action=kind, from_status=from_status,
-                       to_status=to_status, actor_id=actor.id if actor else None,
-                       actor_unit_id=actor.unit.id if actor else None, reason=reason,
-                       payload=payload or {}, at=now,
-                       actor_name=actor.user.full_name if actor else None,
-                       actor_unit_name=actor.unit.name if actor else None)
+    return TicketEvent(**values(ticket, seq=seq, kind=kind, actor=actor, now=now,
+                                from_status=from_status, to_status=to_status, reason=reason,
+                                payload=payload))
 
 
 def next_seq(session: Session, ticket_id: int) -> int:
@@ -83,5 +94,15 @@ def insert_many(session: Session, rows: list[dict[str, Any]]) -> None:
     for r in rows:
         last[r["ticket_id"]] += 1
         r["seq"] = last[r["ticket_id"]]
+    insert_numbered(session, rows)
+
+
+def insert_numbered(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Append rows that carry their ``seq`` already (``values``), sealed, as one Core statement.
+
+    Why not the ORM: a row nobody reads back in the same command (the registration's first
+    event) costs a unit-of-work flush for nothing; the Core insert is about a third of that on
+    the intake path (bench/RESULTS.md, "Intake: history rows without the ORM").
+    """
     chain.seal_rows(session.connection(), rows)
-    session.execute(table_of(TicketEvent).insert(), rows)
+    session.execute(_EVENTS.insert(), rows)
