@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, col, select
 
 from hotline.callers.models import CallerMessage, MessageState, Occasion
@@ -81,8 +80,8 @@ Note = Callable[[str, dict[str, Any]], None]
 
 
 def queue(session: Session, ticket: Ticket, occasion: Occasion, params: dict[str, str],
-          now: datetime, *, follow: Note | None = None) -> CallerMessage:
-    """Queue one message to ``ticket``'s caller (or record why none can go).
+          now: datetime, *, follow: Note | None = None) -> int:
+    """Queue one message to ``ticket``'s caller (or record why none can go); the row's id.
 
     ``follow`` appends the "not told" event after the act being performed on this ticket
     (``ActionDone.follow``), so the history reads in order; without it the event is appended now.
@@ -92,40 +91,39 @@ def queue(session: Session, ticket: Ticket, occasion: Occasion, params: dict[str
     missing = sms.template_params(template) - set(clean)
     assert not missing, f"{template} needs {missing}"  # a programming error, not input
     kind = sms.classify_number(ticket.caller_phone)
-    row = CallerMessage(ticket_id=ticket.id, occasion=occasion, template_id=template, params=clean,
-                        out_id=uuid.uuid4().hex, state=MessageState.pending, created_at=now)
+    row: dict[str, Any] = {
+        "ticket_id": ticket.id, "occasion": occasion, "template_id": template, "params": clean,
+        "out_id": uuid.uuid4().hex, "state": MessageState.pending, "reason": None,
+        "attempts": 0, "next_attempt_at": None, "created_at": now}
     if kind is not sms.NumberKind.mobile:
-        row.state, row.reason = MessageState.suppressed, kind.value
-        _insert(session, row)
+        row.update(state=MessageState.suppressed, reason=kind.value)
+        message_id = _insert(session, row)
         facts: dict[str, Any] = {"occasion": occasion.value, "number_kind": kind.value,
-                                 "caller_message_id": row.id}
+                                 "caller_message_id": message_id}
         if follow is not None:
             follow(SUPPRESSED_REASONS[kind], facts)
         else:
             history.note(session, ticket, EventKind.caller_not_notified, actor=None, now=now,
                          reason=SUPPRESSED_REASONS[kind], payload=facts)
-        return row
-    row.next_attempt_at = first_try(now)
-    _insert(session, row)
+        return message_id
+    row["next_attempt_at"] = first_try(now)
+    message_id = _insert(session, row)
     on_commit(session, lambda: message_due.send(occasion.value), key=("caller-sms",))
-    return row
+    return message_id
 
 
 _MESSAGES = table_of(CallerMessage)
 _INSERT = _MESSAGES.insert().returning(_MESSAGES.c.id)
 
 
-def _insert(session: Session, row: CallerMessage) -> None:
-    """Write ``row`` now, as one Core statement, and leave it detached with its id.
+def _insert(session: Session, row: dict[str, Any]) -> int:
+    """Write ``row`` now, as one Core statement; its id.
 
-    Why not ``session.add``: nothing in the command reads the row back, and a registration
-    paid a second unit-of-work flush for it alone (bench/RESULTS.md, "Intake: history rows
-    without the ORM"). Detached with its identity, the row is safe to hand around: adding it to
-    a session later attaches it, it never inserts it twice.
+    Why not an ORM object: nothing in the command reads the row back, and building a
+    ``CallerMessage`` and flushing it was a fifth of a registration's Python work
+    (bench/RESULTS.md, "Intake: history rows without the ORM").
     """
-    columns = {c.name: getattr(row, c.name) for c in _MESSAGES.columns if c.name != "id"}
-    row.id = session.execute(_INSERT, columns).scalar_one()
-    make_transient_to_detached(row)
+    return int(session.execute(_INSERT, row).scalar_one())
 
 
 def progress_text(session: Session, ticket: Ticket, extra: str | None = None) -> str:

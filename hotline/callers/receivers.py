@@ -36,11 +36,10 @@ def on_action(done: ActionDone) -> None:
         req_id = done.event.payload.get("extension_id")
         req = s.get(ExtensionRequest, req_id) if req_id else None
         due = close.due if close else None
-        row = queue(s, t, Occasion.extended, {
+        message_id = queue(s, t, Occasion.extended, {
             "number": t.number, "deadline": deadline_text(due) if due else "另行告知",
             "progress": progress_text(s, t, req.reason if req else None)}, done.now, follow=follow)
-        s.flush()
-        done.note(caller_message_id=row.id)
+        done.note(caller_message_id=message_id)
     elif done.action is Action.reply:
         unit = s.get(Unit, t.holder_unit_id) if t.holder_unit_id else None
         lookup = get_settings().public_lookup_hint

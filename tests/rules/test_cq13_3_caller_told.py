@@ -72,6 +72,9 @@ def test_cq13_3_approved_extension_tells_new_deadline_and_progress(world: SmsWor
     told = [e for e in world.events(number, "caller_notified") if e["payload"]["occasion"] == "extended"]
     assert len(told) == 1 and told[0]["payload"]["message_id"]
     assert told[0]["payload"]["new_deadline"].startswith(f"{due.year}年{due.month}月{due.day}日")
+    # The approval's own history row cites the message it queued, and the telling cites the same.
+    approval = world.events(number, "approve_extension")
+    assert approval[0]["payload"]["caller_message_id"] == told[0]["payload"]["caller_message_id"]
 
 
 def test_cq13_3_reply_is_sent_to_the_caller(world: SmsWorld, city: City) -> None:

@@ -71,3 +71,18 @@ def _fuzz(client: TestClient, agent: dict[str, str], text: str) -> None:
 
 def test_hypothesis_control_text_never_500(client: TestClient, headers: Any, city: City) -> None:
     _fuzz(client, headers("agent"))
+
+
+@pytest.mark.parametrize("raw, refused", [
+    ('{"a": "\\u0000"}', True), ('{"a": "\\u001F"}', True), ('{"a": "\\u007f"}', True),
+    ('{"a": "\\b"}', True), ('{"a": "\\f"}', True), ('{"\\u0001": 1}', True),
+    ('{"a": "x\\\\u0000"}', False),  # an escaped backslash, then the text "u0000"
+    ('{"a": "\\n\\t\\r\\"\\/"}', False), ('{"a": "楼下烧烤店油烟噪声扰民"}', False),
+    ('{"a": "\x01"}', False),  # raw control inside a string is not JSON: the route's own 422
+])
+def test_json_escapes_are_read_as_what_they_decode_to(raw: str, refused: bool) -> None:
+    """Most bodies skip the JSON parse (no backslash, no raw control: nothing can decode to
+    one); every way JSON can spell a control character still reaches the full check."""
+    from hotline.web.controlchars import _body_has_control
+
+    assert _body_has_control("application/json", raw.encode()) is refused

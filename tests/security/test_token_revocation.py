@@ -108,3 +108,43 @@ def test_malformed_or_unversioned_tokens_are_401(client: TestClient, city: City,
     # The same, well formed, is accepted: the refusal above is the claim's fault.
     good = {"sub": str(city.users["agent"].id), "ver": 0, "exp": utcnow() + timedelta(hours=1)}
     assert _me(client, _signed(good)) == 200
+
+
+def test_a_token_checked_before_still_expires_and_still_needs_our_secret(
+        client: TestClient, city: City, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Verified tokens are remembered (``auth._VERIFIED``) so that each request does not pay
+    PyJWT's decode; what is remembered must not outlive the token or the secret it was
+    checked with."""
+    import time_machine
+
+    from hotline.units import auth
+
+    hdrs = _login(client, "agent")
+    assert _me(client, hdrs) == _me(client, hdrs) == 200  # the second answer is remembered
+    token = hdrs["Authorization"].removeprefix("Bearer ")
+    assert any(key[1] == token for key in auth._VERIFIED)
+    exp = jwt.decode(token, options={"verify_signature": False})["exp"]
+    with time_machine.travel(exp - 1, tick=False):
+        assert _me(client, hdrs) == 200
+    with time_machine.travel(exp, tick=False):  # PyJWT's rule: expired once exp <= now
+        assert _me(client, hdrs) == 401
+    assert _me(client, hdrs) == 200
+    monkeypatch.setenv("HOTLINE_SECRET_KEY", "another-secret-" + "x" * 40)
+    get_settings.cache_clear()
+    try:
+        assert _me(client, hdrs) == 401  # a rotated secret refuses tokens signed with the old one
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
+    assert _me(client, hdrs) == 200
+
+
+def test_only_good_tokens_are_remembered(client: TestClient, city: City) -> None:
+    from hotline.units import auth
+
+    before = len(auth._VERIFIED)
+    forged = jwt.encode({"sub": "1", "ver": 0, "exp": utcnow() + timedelta(minutes=5)},
+                        "not-our-secret-" + "x" * 40, algorithm="HS256")
+    for token in (forged, "garbage", forged + "x"):
+        assert _me(client, {"Authorization": f"Bearer {token}"}) == 401
+    assert len(auth._VERIFIED) == before
