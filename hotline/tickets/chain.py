@@ -9,8 +9,8 @@ recomputes every chain and names the first broken link of each ticket. The key i
 rewriting a row *and* its hash takes the server's secret as well as the database.
 
 Every writer of ``ticket_events`` is covered without knowing of it: ORM inserts (commands,
-notes) are sealed by a ``before_insert`` listener on the model, bulk inserts (the SLA scan's
-reminders) by ``seal_rows`` in ``history.insert_many``. Two writers racing on one ticket still
+notes) are sealed by a ``before_insert`` listener on the model, Core inserts (a registration's
+first row, the SLA scan's reminders) by ``seal_rows`` in ``history.insert_numbered``. Two writers racing on one ticket still
 meet the unique (ticket, seq) index first, so the chain never forks.
 """
 
