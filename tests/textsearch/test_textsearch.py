@@ -125,3 +125,27 @@ def test_counted_documents_rank_by_hand_and_only_with_their_weights() -> None:
         textsearch.rank_counted(q, counted, corpus)  # the default weights are not ``flat``
     with pytest.raises(TypeError):
         counted[0].tf["社保卡"] = 0.0  # type: ignore[index]
+
+
+def test_packed_counts_unpack_to_the_same_counts_bit_for_bit() -> None:
+    """What an application stores (``pack``) reads back (``unpack``) as the counted document:
+    the same terms in the same order, the same floats, so ranking from it gives the same scores."""
+    weights = FieldWeights(title=2.0, questions=0.7, answer=1.0)
+    docs = [Document(1, {"title": ["社保卡"], "questions": ["补办", "社保卡", "补办"],
+                         "answer": ["窗口"] * 3}),
+            Document(2, {}),  # no tokens at all
+            Document(3, {"answer": [f"词{i}" for i in range(500)] + ["a1", "a1"]})]
+    for doc in docs:
+        made = textsearch.counted(doc, weights)
+        packed = textsearch.pack(made)
+        for intern in (False, True):
+            back = textsearch.unpack(doc.id, packed, weights, intern=intern)
+            assert list(back.tf.items()) == list(made.tf.items()) and back.length == made.length
+            assert back.id == doc.id and back.weights == weights
+    assert textsearch.pack(textsearch.counted(docs[1], weights)) == textsearch.Packed("", b"", 0.0)
+    q = textsearch.build_query("社保卡补办窗口")
+    corpus = Corpus(3, {"title": 1, "questions": 3, "answer": 505}, {"社保卡": 1, "补办": 1, "窗口": 1})
+    unpacked = [textsearch.unpack(d.id, textsearch.pack(textsearch.counted(d, weights)), weights)
+                for d in docs]
+    want = textsearch.rank(q, docs, corpus, weights=weights)
+    assert textsearch.rank_counted(q, unpacked, corpus, weights=weights) == want
