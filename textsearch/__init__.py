@@ -19,6 +19,7 @@ from textsearch.rank import (
     pack,
     rank,
     rank_counted,
+    rank_weighted,
     unpack,
 )
 from textsearch.similar import Profile, profile
@@ -45,6 +46,7 @@ __all__ = [
     "profile",
     "rank",
     "rank_counted",
+    "rank_weighted",
     "representative",
     "segment",
     "similar_score",

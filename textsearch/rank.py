@@ -165,9 +165,17 @@ def rank_counted(query: Query, docs: list[Counted], corpus: Corpus,
     params = params or Bm25Params()
     weights = weights or FieldWeights()
     qw = query.weights(corpus.idf(), params.idf_power)
+    return rank_weighted(qw, docs, corpus.avg_length(weights), params, weights)
+
+
+def rank_weighted(qw: Mapping[str, float], docs: list[Counted], avg_length: float,
+                  params: Bm25Params, weights: FieldWeights) -> list[tuple[int, float]]:
+    """``rank_counted`` with the query's term weights (``Query.weights``) and the corpus's
+    average length already computed: a search that has them (it chose its candidates by the
+    same weights) does not compute ~300 idfs and weights again."""
     if not qw:
         return []
-    avg = corpus.avg_length(weights)
+    avg = avg_length
     k1 = params.k1
     out: list[tuple[int, float]] = []
     for doc in docs:

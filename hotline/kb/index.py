@@ -10,12 +10,13 @@ Upserts go in sorted term order, so two writers never lock the same rows in oppo
 from __future__ import annotations
 
 import hashlib
+import json
 import struct
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, bindparam, delete, insert
+from sqlalchemy import ARRAY, Connection, String, any_, bindparam, delete, func, insert
 from sqlalchemy import text as sql
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
@@ -99,15 +100,32 @@ def apply(session: Session, delta: Delta) -> None:
 _TERMS = KbTerm.__table__  # type: ignore[attr-defined]
 #: Built once (a search runs it for every query; the ORM's per-call construction showed up).
 _DF = select(_TERMS.c.term, _TERMS.c.df).where(_TERMS.c.term.in_(bindparam("terms", expanding=True)))
+#: The same with the terms as one value, so the statement's text is the same whatever their
+#: number and the database prepares it once: a long message has ~300 terms, and an expanded IN
+#: of 300 parameters, rendered and prepared anew for each query, was half of the look-up
+#: (1.2 → 0.7 ms on SQLite). SQLite: a JSON array (terms are [0-9a-z] and CJK only);
+#: PostgreSQL: an array.
+_DF_ONE = {
+    "sqlite": select(_TERMS.c.term, _TERMS.c.df).where(_TERMS.c.term.in_(
+        select(func.json_each(bindparam("terms", type_=String)).table_valued("value").c.value))),
+    "postgresql": select(_TERMS.c.term, _TERMS.c.df).where(
+        _TERMS.c.term == any_(bindparam("terms", type_=ARRAY(String)))),
+}
 
 
 def corpus(session: Session, terms: list[str]) -> Corpus:
     """The statistics the ranker needs for these query terms."""
     stats = session.get(KbStats, 1) or KbStats(id=1)
     df: dict[str, int] = {}
-    for start in range(0, len(terms), 500):
-        chunk = terms[start:start + 500]
-        df.update({r[0]: r[1] for r in session.connection().execute(_DF, {"terms": chunk})})
+    conn = session.connection()
+    one = _DF_ONE.get(conn.dialect.name)
+    if terms and one is not None:
+        value: object = json.dumps(terms, ensure_ascii=False) if conn.dialect.name == "sqlite" else terms
+        df.update({r[0]: r[1] for r in conn.execute(one, {"terms": value})})
+    else:
+        for start in range(0, len(terms), 500):
+            chunk = terms[start:start + 500]
+            df.update({r[0]: r[1] for r in conn.execute(_DF, {"terms": chunk})})
     return Corpus(n_docs=stats.docs, df=df, field_lengths={
         "title": stats.title_len, "questions": stats.questions_len, "answer": stats.answer_len})
 

@@ -54,6 +54,8 @@ CANDIDATES = 100
 SCAN = 10
 #: A filter passing at most this many entries is scored entries-first (see ``candidates``).
 FEW = 500
+#: SQLite's candidate statement has a branch per query term, padded to a multiple of this.
+PAD = 8
 
 
 @dataclass(frozen=True)
@@ -181,14 +183,21 @@ def candidate_query(dialect: str, weights: dict[str, float], f: Filters, now: da
                     depth: int = DEPTH) -> tuple[Select[Any], dict[str, Any]]:
     """The candidate statement and its values (``candidates`` runs it; the benchmark explains it)."""
     lateral = dialect == "postgresql"
-    stmt = _candidate_statement(0 if lateral else len(weights), f.published_only, f.public_only,
+    ordered = sorted(weights.items())
+    # SQLite: one branch per term, the count rounded up to a multiple of ``PAD``; the extra
+    # branches read term NULL, which matches no posting. A statement is built and compiled
+    # once per shape (~80 ms for 48 branches): with a shape per exact count, long queries
+    # (31, 37, 45 … terms) kept meeting new shapes (a search in ~50 paid it, on wenzheng2020).
+    branches = 0 if lateral else -(-len(ordered) // PAD) * PAD
+    stmt = _candidate_statement(branches, f.published_only, f.public_only,
                                 bool(f.category), f.unit_ids is not None, lateral)
     values: dict[str, Any] = {"now": now, "depth": depth, "scan": depth * SCAN, "limit": limit}
-    ordered = sorted(weights.items())
     if lateral:
         values["terms"], values["weights"] = [t for t, _ in ordered], [w for _, w in ordered]
     for i, (term, w) in enumerate([] if lateral else ordered):
         values[f"t{i}"], values[f"w{i}"] = term, w
+    for i in range(len(ordered), branches):
+        values[f"t{i}"], values[f"w{i}"] = None, 0.0
     if f.category:
         values["category"] = f.category
     if f.unit_ids is not None:
@@ -354,15 +363,18 @@ def search(session: Session, query_text: str, f: Filters | None = None, limit: i
     params = params or PARAMS
     weights = weights or WEIGHTS
     stats = corpus(session, query.terms)
-    qw = query.weights(stats.idf(), params.idf_power)
+    idf = stats.idf()
+    qw = query.weights(idf, params.idf_power)
     terms = sorted(qw, key=lambda t: (-qw[t], t))[:query_terms]
     ids = candidates(session, {t: qw[t] for t in terms}, f, now, max(n_candidates, limit), depth)
     if not ids:
         return []
     # Rank from the stored counts only; the full rows are read for the hits shown.
-    ranked = textsearch.rank_counted(query, counted(session, ids, weights), stats, params, weights)[:limit]
+    # (``rank_counted`` with the weights the candidates were chosen by, not computed again.)
+    ranked = textsearch.rank_weighted(qw, counted(session, ids, weights), stats.avg_length(weights), params,
+                                      weights)[:limit]
     shown = [i for i, _ in ranked]
     by_id = {e.id: e for e in session.exec(select(KbEntry).where(col(KbEntry.id).in_(shown))).all()}
     # The snippet marks the query's heaviest terms (all of a long message's would mark everything).
-    marks = [t for t in query.heaviest(stats.idf(), 24) if len(t) >= 2]
+    marks = [t for t in query.heaviest(idf, 24) if len(t) >= 2]
     return [Hit(by_id[i], score, textsearch.snippet(by_id[i].answer, marks)) for i, score in ranked]

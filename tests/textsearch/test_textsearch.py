@@ -4,6 +4,7 @@ fields, snippets that are safe HTML."""
 from __future__ import annotations
 
 import math
+import random
 import re
 
 import pytest
@@ -149,3 +150,37 @@ def test_packed_counts_unpack_to_the_same_counts_bit_for_bit() -> None:
                 for d in docs]
     want = textsearch.rank(q, docs, corpus, weights=weights)
     assert textsearch.rank_counted(q, unpacked, corpus, weights=weights) == want
+
+
+def _quadratic_window(flat: str, spans: list[tuple[int, int]], width: int) -> int:
+    """The snippet's window as first written: every match counted for every candidate window."""
+    best, start = -1, 0
+    for s, _ in spans:
+        begin = max(0, min(s - width // 4, len(flat) - width))
+        count = sum(1 for a, b in spans if a >= begin and b <= begin + width)
+        if count > best:
+            best, start = count, begin
+    return start
+
+
+def test_snippet_window_is_the_one_the_quadratic_count_chose() -> None:
+    """The window is found by bisection over the matches; it must be the same window (the first
+    holding the most matches) as counting every match for every candidate."""
+    from textsearch.snippet import _needles, _spans
+
+    rng = random.Random(7)
+    vocab = ["社保卡", "补办", "身份证", "窗口", "办理", "材料", "路灯", "损坏", "的", "了", "，", "。",
+             "abc"]
+    for _ in range(300):
+        text = "".join(rng.choice(vocab) for _ in range(rng.randint(5, 200)))
+        terms = rng.sample(["社保卡", "补办", "社保", "窗口", "路灯损坏", "办理材料", "abc"],
+                           rng.randint(1, 5))
+        width = rng.choice([10, 30, 80])
+        flat = " ".join(text.split())
+        spans = _spans(flat, _needles(terms))
+        if len(flat) <= width or not spans:
+            continue
+        start = _quadratic_window(flat, spans, width)
+        piece = textsearch.highlight(flat[start:start + width], terms)
+        want = ("…" if start > 0 else "") + piece + ("…" if start + width < len(flat) else "")
+        assert textsearch.snippet(text, terms, width) == want
