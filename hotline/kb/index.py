@@ -22,7 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
 import textsearch
-from hotline.kb.models import KbCounts, KbEntry, KbPosting, KbStats, KbStatus, KbTerm
+from hotline.kb.models import KB_COUNTS, KbEntry, KbPosting, KbStats, KbStatus, KbTerm
 from textsearch.rank import FIELDS, Bm25Params, Corpus, Document, FieldWeights, Packed, impacts
 
 #: The knowledge base's ranking (tuned on wenzheng2020, docs/KB.md): a slow saturation (k1 = 3),
@@ -192,7 +192,7 @@ def post(session: Session, entries: Iterable[KbEntry]) -> None:
         row.update(filters[row["entry_id"]])
     for start in range(0, len(rows), 20_000):
         session.execute(insert(table), rows[start:start + 20_000])
-    counts = KbCounts.__table__  # type: ignore[attr-defined]
+    counts = KB_COUNTS
     for start in range(0, len(ids), 500):
         session.execute(delete(counts).where(counts.c.entry_id.in_(ids[start:start + 500])))
     count_rows = [counts_row(e.id, (e.search_title, e.search_questions, e.search_answer)) for e in entries]
@@ -219,7 +219,7 @@ def post_all(conn: Connection) -> None:
 
 def count_all(conn: Connection) -> None:
     """Fill kb_counts from every entry's stored tokens (migration 0011_i16counts)."""
-    table = KbCounts.__table__  # type: ignore[attr-defined]
+    table = KB_COUNTS
     result = conn.execute(sql("SELECT id, search_title, search_questions, search_answer FROM kb_entries"))
     while batch := result.fetchmany(1000):
         conn.execute(insert(table), [counts_row(r[0], (r[1], r[2], r[3])) for r in batch])

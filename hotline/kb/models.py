@@ -173,3 +173,7 @@ class KbCounts(SQLModel, table=True):
     length: float = Field(sa_column=Column(Float(precision=53), nullable=False))
     terms: str = Field(sa_column=Column(Text, nullable=False))
     tfs: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+#: The table itself, for Core statements (typed, where ``KbCounts.__table__`` is not).
+KB_COUNTS = SQLModel.metadata.tables["kb_counts"]

@@ -41,7 +41,7 @@ import textsearch
 from hotline.core.columns import UTCDateTime
 from hotline.core.times import utcnow
 from hotline.kb.index import PARAMS, WEIGHTS, corpus, document
-from hotline.kb.models import KbCounts, KbEntry, KbPosting, KbStatus
+from hotline.kb.models import KB_COUNTS, KbEntry, KbPosting, KbStatus
 from textsearch.rank import Bm25Params, Counted, FieldWeights, Packed
 
 #: The heaviest query terms whose posting lists are read, how many entries are read from each
@@ -92,7 +92,7 @@ _ENTRIES = KbEntry.__table__  # type: ignore[attr-defined]
 #: counted at query time only for a tuning run's field weights and for an entry without counts.
 _TOKENS = select(_ENTRIES.c.id, _ENTRIES.c.search_title, _ENTRIES.c.search_questions,
                  _ENTRIES.c.search_answer).where(_ENTRIES.c.id.in_(bindparam("ids", expanding=True)))
-_COUNTS = KbCounts.__table__  # type: ignore[attr-defined]
+_COUNTS = KB_COUNTS
 #: The candidates' count digests (what the process may have kept), then the misses' counts.
 _DIGESTS = select(_COUNTS.c.entry_id, _COUNTS.c.digest).where(
     _COUNTS.c.entry_id.in_(bindparam("ids", expanding=True)))
