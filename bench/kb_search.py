@@ -7,7 +7,8 @@ queries as an agent types them and for long ones as a caller tells a matter, unf
 under each filter (category, a unit's subtree, public).
 
     .venv/bin/python bench/kb_search.py [--entries 100000] [--queries 400] [--schema kb_bench]
-    .venv/bin/python bench/kb_search.py --reuse   # time again on the last load
+    .venv/bin/python bench/kb_search.py --reuse   # time again on the last load (a load made
+                                                  # before migration 0011 has no kb_counts: reload)
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from sqlalchemy import Engine, text
 from sqlmodel import Session, select
 
 import textsearch
-from hotline.kb.index import PARAMS, WEIGHTS, Delta, apply, corpus, posting_rows
+from hotline.kb.index import PARAMS, WEIGHTS, Delta, apply, corpus, counts_row, posting_rows
 from hotline.kb.models import KbEntry, KbStatus
 from hotline.kb.search import CANDIDATES, QUERY_TERMS, Filters, candidate_query, search
 from hotline.units.models import Unit
@@ -128,12 +129,19 @@ def load(engine: Engine, n: int, seed: int = 16) -> None:
                         for r in batch]
                 for p in posting_rows(docs, avg):
                     copy.write_row((p["entry_id"], p["term"], p["impact"], True, *own[p["entry_id"]]))
+        # The counts the ranking reads, as ``hotline.kb.index.post`` writes them (without them
+        # every candidate would be counted from its text: the slow path, not the shipped one).
+        with raw.cursor() as cur, cur.copy("COPY kb_counts (entry_id, digest, length, terms, tfs) "
+                                           "FROM STDIN") as copy:
+            for r in rows:
+                c = counts_row(r["id"], (r["search_title"], r["search_questions"], r["search_answer"]))
+                copy.write_row((c["entry_id"], c["digest"], c["length"], c["terms"], c["tfs"]))
         s.execute(text("CREATE INDEX ix_kb_entries_search ON kb_entries USING gin (search_vector)"))
         s.execute(text("CREATE INDEX ix_kb_postings_term_filters ON kb_postings (term, impact DESC, "
                        "entry_id, published, public, unit_id, category, valid_from, valid_until)"))
         s.commit()
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        for name in ("kb_entries", "kb_terms", "kb_postings"):
+        for name in ("kb_entries", "kb_terms", "kb_postings", "kb_counts"):
             conn.execute(text(f"VACUUM ANALYZE {name}"))
 
 

@@ -9,7 +9,19 @@ ranks them here, so both databases give the same order and the evaluation measur
 
 from textsearch.cluster import group_similar, idf_weights, representative
 from textsearch.query import Query, build_query, fts5_match, tsquery
-from textsearch.rank import Bm25Params, Counted, Document, FieldWeights, counted, rank, rank_counted
+from textsearch.rank import (
+    Bm25Params,
+    Counted,
+    Document,
+    FieldWeights,
+    Packed,
+    counted,
+    pack,
+    rank,
+    rank_counted,
+    rank_weighted,
+    unpack,
+)
 from textsearch.similar import Profile, profile
 from textsearch.similar import score as similar_score
 from textsearch.snippet import highlight, snippet
@@ -20,6 +32,7 @@ __all__ = [
     "Counted",
     "Document",
     "FieldWeights",
+    "Packed",
     "Profile",
     "Query",
     "build_query",
@@ -29,13 +42,16 @@ __all__ = [
     "highlight",
     "idf_weights",
     "index_tokens",
+    "pack",
     "profile",
     "rank",
     "rank_counted",
+    "rank_weighted",
     "representative",
     "segment",
     "similar_score",
     "similarity",
     "snippet",
     "tsquery",
+    "unpack",
 ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import re
+from bisect import bisect_left, bisect_right
 from functools import lru_cache
 
 from textsearch.tokens import words
@@ -54,10 +55,15 @@ def snippet(text: str, query: str | list[str], width: int = 80) -> str:
     if len(flat) <= width or not spans:
         start = 0
     else:
+        # Matches neither overlap nor nest, so their starts and ends both ascend: the matches
+        # inside [begin, begin + width] are those from the first starting at or after begin to
+        # the last ending by begin + width — two bisections instead of a pass over every match
+        # for each candidate window (a long answer has dozens).
+        starts, ends = [a for a, _ in spans], [b for _, b in spans]
         best, start = -1, 0
         for s, _ in spans:
             begin = max(0, min(s - width // 4, len(flat) - width))
-            count = sum(1 for a, b in spans if a >= begin and b <= begin + width)
+            count = max(0, bisect_right(ends, begin + width) - bisect_left(starts, begin))
             if count > best:
                 best, start = count, begin
     piece = flat[start:start + width]

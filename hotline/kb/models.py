@@ -21,6 +21,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -148,3 +149,31 @@ class KbPosting(SQLModel, table=True):
     category: str | None = Field(default=None, sa_column=Column(String(200)))
     valid_from: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
     valid_until: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+
+
+class KbCounts(SQLModel, table=True):
+    """One entry's field-weighted term frequencies and weighted length, as the ranker needs them
+    (``textsearch.Packed``), written with the entry's postings (``hotline.kb.index.post``, same
+    transaction). A search ranks its ~100 candidates from these instead of splitting and
+    counting each one's stored tokens (a long reply: ~2,000 tokens) at query time.
+
+    ``digest`` names the content (blake2b of terms, frequencies and length): a process keeps
+    decoded counts under (entry id, digest), so what it kept is the stored row's content
+    whichever process wrote it. A change of an entry's ``search_*`` columns that does not come
+    with new counts (an operator's statement) deletes the row by trigger (migration
+    0011_i16counts), and the search counts that entry from its stored tokens instead: no path
+    can leave counts that disagree with the text."""
+
+    __tablename__ = "kb_counts"
+
+    # Small columns first: SQLite reads a row's leading columns without its overflow pages.
+    entry_id: int = Field(sa_column=Column(Integer, ForeignKey("kb_entries.id", ondelete="CASCADE"),
+                                           primary_key=True, autoincrement=False))
+    digest: str = Field(sa_column=Column(String(32), nullable=False))
+    length: float = Field(sa_column=Column(Float(precision=53), nullable=False))
+    terms: str = Field(sa_column=Column(Text, nullable=False))
+    tfs: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+#: The table itself, for Core statements (typed, where ``KbCounts.__table__`` is not).
+KB_COUNTS = SQLModel.metadata.tables["kb_counts"]

@@ -13,14 +13,11 @@ over the candidates' stored tokens, the same on both databases.
 
 from __future__ import annotations
 
-import hashlib
-import sys
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import (
@@ -37,14 +34,15 @@ from sqlalchemy import (
     true,
     union_all,
 )
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 import textsearch
 from hotline.core.columns import UTCDateTime
 from hotline.core.times import utcnow
 from hotline.kb.index import PARAMS, WEIGHTS, corpus, document
-from hotline.kb.models import KbEntry, KbPosting, KbStatus
-from textsearch.rank import Bm25Params, Counted, FieldWeights
+from hotline.kb.models import KB_COUNTS, KbEntry, KbPosting, KbStatus
+from textsearch.rank import Bm25Params, Counted, FieldWeights, Packed
 
 #: The heaviest query terms whose posting lists are read, how many entries are read from each
 #: list, and how many of the best partial scores are ranked here (tuned in docs/KB.md).
@@ -56,6 +54,8 @@ CANDIDATES = 100
 SCAN = 10
 #: A filter passing at most this many entries is scored entries-first (see ``candidates``).
 FEW = 500
+#: SQLite's candidate statement has a branch per query term, padded to a multiple of this.
+PAD = 8
 
 
 @dataclass(frozen=True)
@@ -88,9 +88,16 @@ def usable(now: datetime) -> ColumnElement[bool]:
 
 
 _ENTRIES = KbEntry.__table__  # type: ignore[attr-defined]
-#: The candidates' stored tokens, built once (Core: no ORM rows for what only the ranker reads).
+#: The candidates' stored tokens, built once (Core: no ORM rows for what only the ranker reads):
+#: counted at query time only for a tuning run's field weights and for an entry without counts.
 _TOKENS = select(_ENTRIES.c.id, _ENTRIES.c.search_title, _ENTRIES.c.search_questions,
                  _ENTRIES.c.search_answer).where(_ENTRIES.c.id.in_(bindparam("ids", expanding=True)))
+_COUNTS = KB_COUNTS
+#: The candidates' count digests (what the process may have kept), then the misses' counts.
+_DIGESTS = select(_COUNTS.c.entry_id, _COUNTS.c.digest).where(
+    _COUNTS.c.entry_id.in_(bindparam("ids", expanding=True)))
+_PACKED = core_select(_COUNTS.c.entry_id, _COUNTS.c.digest, _COUNTS.c.length, _COUNTS.c.terms,
+                 _COUNTS.c.tfs).where(_COUNTS.c.entry_id.in_(bindparam("ids", expanding=True)))
 
 
 def _filters(published_only: bool, public_only: bool, category: bool,
@@ -176,14 +183,21 @@ def candidate_query(dialect: str, weights: dict[str, float], f: Filters, now: da
                     depth: int = DEPTH) -> tuple[Select[Any], dict[str, Any]]:
     """The candidate statement and its values (``candidates`` runs it; the benchmark explains it)."""
     lateral = dialect == "postgresql"
-    stmt = _candidate_statement(0 if lateral else len(weights), f.published_only, f.public_only,
+    ordered = sorted(weights.items())
+    # SQLite: one branch per term, the count rounded up to a multiple of ``PAD``; the extra
+    # branches read term NULL, which matches no posting. A statement is built and compiled
+    # once per shape (~80 ms for 48 branches): with a shape per exact count, long queries
+    # (31, 37, 45 … terms) kept meeting new shapes (a search in ~50 paid it, on wenzheng2020).
+    branches = 0 if lateral else -(-len(ordered) // PAD) * PAD
+    stmt = _candidate_statement(branches, f.published_only, f.public_only,
                                 bool(f.category), f.unit_ids is not None, lateral)
     values: dict[str, Any] = {"now": now, "depth": depth, "scan": depth * SCAN, "limit": limit}
-    ordered = sorted(weights.items())
     if lateral:
         values["terms"], values["weights"] = [t for t, _ in ordered], [w for _, w in ordered]
     for i, (term, w) in enumerate([] if lateral else ordered):
         values[f"t{i}"], values[f"w{i}"] = term, w
+    for i in range(len(ordered), branches):
+        values[f"t{i}"], values[f"w{i}"] = None, 0.0
     if f.category:
         values["category"] = f.category
     if f.unit_ids is not None:
@@ -244,19 +258,21 @@ def _score_few(session: Session, ids: list[int], weights: dict[str, float], limi
 
 
 class KeptCounts:
-    """Candidates' term counts kept between searches, least recently used evicted.
+    """Candidates' decoded term counts kept between searches, least recently used evicted.
 
-    Counting a long reply's tokens anew for each of a search's 100 candidates was a third of a
-    long query's CPU. The key is the entry's id and a digest of its stored tokens, so an entry
-    whose text changed by any path is counted anew and no old count is used; the text itself is
-    not kept. Bounded twice: at most ``size`` entries, and at most ``max_terms`` term slots (each
-    kept entry's distinct terms, summed); an entry with more than an eighth of them is counted
-    but not kept. A slot costs ~70 bytes when its word is shared with other kept entries (words
-    are interned as they are kept) and ~150–170 bytes when only this entry has it (names,
-    numbers), so 600,000 slots are ~40 MB per process for natural text and ~100 MB at worst.
-    wenzheng2020 replies have ~235 distinct terms at the median: 2,048 of them fill ~480,000
-    slots, and 88 % of a search's candidates were found kept on those replies
-    (bench/RESULTS.md). Thread-safe: requests search from the thread pool.
+    The counts themselves are in the database (kb_counts, written with the entry); decoding a
+    long reply's ~235 terms for each of a search's 100 candidates still costs ~4 ms, so a
+    process keeps what it decoded. The key is the entry's id and the stored row's ``digest`` (a
+    hash of the counts' content, written with them), read with the candidates: whichever
+    process changed an entry, the next search reads the new digest and decodes anew, so nothing
+    kept can be stale (an entry whose text changed without new counts has no row, and is
+    counted from its text, not kept). Bounded twice: at most ``size`` entries, and at most
+    ``max_terms`` term slots (each kept entry's distinct terms, summed); an entry with more than
+    an eighth of them is used but not kept. A slot costs ~70 bytes when its word is shared with
+    other kept entries (words are interned as they are kept) and ~150–170 bytes when only this
+    entry has it (names, numbers), so 600,000 slots are ~40 MB per process for natural text and
+    ~100 MB at worst. wenzheng2020 replies have ~235 distinct terms at the median: 2,048 of them
+    fill ~480,000 slots (bench/RESULTS.md). Thread-safe: requests search from the thread pool.
     """
 
     def __init__(self, size: int = 2048, max_terms: int = 600_000) -> None:
@@ -264,24 +280,27 @@ class KeptCounts:
             raise ValueError("a cache holds at least one entry of eight terms")
         self.size, self.max_terms = size, max_terms
         self.hits = self.misses = self.terms = 0
-        self._items: OrderedDict[tuple[int, bytes], Counted] = OrderedDict()
+        self._items: OrderedDict[tuple[int, str], Counted] = OrderedDict()
         self._lock = threading.Lock()
 
-    def __call__(self, entry_id: int, fields: tuple[str, str, str]) -> Counted:
-        key = (entry_id, hashlib.blake2b("\x1f".join(fields).encode(), digest_size=16).digest())
+    def get(self, entry_id: int, digest: str) -> Counted | None:
+        """The counts kept for this entry with this digest, if any (counted as a hit or a miss)."""
+        key = (entry_id, digest)
         with self._lock:
             found = self._items.get(key)
-            if found is not None:
-                self._items.move_to_end(key)
-                self.hits += 1
-                return found
-            self.misses += 1
-        made = textsearch.counted(document(entry_id, fields), WEIGHTS)
+            if found is None:
+                self.misses += 1
+                return None
+            self._items.move_to_end(key)
+            self.hits += 1
+            return found
+
+    def keep(self, entry_id: int, digest: str, made: Counted) -> Counted:
+        """Keep ``made`` (decoded from the row with this digest, its words interned so kept
+        entries share one copy of each) unless it is too large; returns it."""
         if len(made.tf) > self.max_terms // 8:
             return made  # one entry may not crowd out most of the others
-        # Kept entries share one copy of each word.
-        made = Counted(made.id, MappingProxyType({sys.intern(t): f for t, f in made.tf.items()}),
-                       made.length, made.weights)
+        key = (entry_id, digest)
         with self._lock:
             if key not in self._items:
                 self._items[key] = made
@@ -303,6 +322,35 @@ class KeptCounts:
 kept_counts = KeptCounts()
 
 
+def counted(session: Session, ids: list[int], weights: FieldWeights = WEIGHTS) -> list[Counted]:
+    """The candidates' counts for ranking, each exactly ``textsearch.counted`` of the entry's
+    stored tokens: kept by this process under the stored digest, else decoded from kb_counts
+    (and kept), else — no counts row (the text changed by a statement that wrote none), or a
+    tuning run's other field weights — counted from the stored tokens (not kept). An id whose
+    entry no longer exists is left out."""
+    conn = session.connection()
+    docs: list[Counted] = []
+    todo = list(ids)
+    if weights == WEIGHTS:
+        missing = []
+        for entry_id, digest in conn.execute(_DIGESTS, {"ids": todo}):
+            found = kept_counts.get(entry_id, digest)
+            if found is None:
+                missing.append(entry_id)
+            else:
+                docs.append(found)
+        if missing:
+            for p in conn.execute(_PACKED, {"ids": missing}):
+                docs.append(kept_counts.keep(p[0], p[1], textsearch.unpack(
+                    p[0], Packed(p[3], bytes(p[4]), p[2]), WEIGHTS, intern=True)))
+        have = {d.id for d in docs}
+        todo = [i for i in ids if i not in have]
+    if todo:
+        for r in conn.execute(_TOKENS, {"ids": todo}):
+            docs.append(textsearch.counted(document(r[0], (r[1], r[2], r[3])), weights))
+    return docs
+
+
 def search(session: Session, query_text: str, f: Filters | None = None, limit: int = 10, *,
            now: datetime | None = None, params: Bm25Params | None = None,
            weights: FieldWeights | None = None, query_terms: int = QUERY_TERMS,
@@ -315,20 +363,18 @@ def search(session: Session, query_text: str, f: Filters | None = None, limit: i
     params = params or PARAMS
     weights = weights or WEIGHTS
     stats = corpus(session, query.terms)
-    qw = query.weights(stats.idf(), params.idf_power)
+    idf = stats.idf()
+    qw = query.weights(idf, params.idf_power)
     terms = sorted(qw, key=lambda t: (-qw[t], t))[:query_terms]
     ids = candidates(session, {t: qw[t] for t in terms}, f, now, max(n_candidates, limit), depth)
     if not ids:
         return []
-    # Rank from the stored tokens only; the full rows are read for the hits shown.
-    tokens = session.connection().execute(_TOKENS, {"ids": ids}).all()
-    if weights == WEIGHTS:
-        docs = [kept_counts(r[0], (r[1], r[2], r[3])) for r in tokens]
-    else:  # a tuning run's weights: counted afresh, never kept
-        docs = [textsearch.counted(document(r[0], (r[1], r[2], r[3])), weights) for r in tokens]
-    ranked = textsearch.rank_counted(query, docs, stats, params, weights)[:limit]
+    # Rank from the stored counts only; the full rows are read for the hits shown.
+    # (``rank_counted`` with the weights the candidates were chosen by, not computed again.)
+    ranked = textsearch.rank_weighted(qw, counted(session, ids, weights), stats.avg_length(weights), params,
+                                      weights)[:limit]
     shown = [i for i, _ in ranked]
     by_id = {e.id: e for e in session.exec(select(KbEntry).where(col(KbEntry.id).in_(shown))).all()}
     # The snippet marks the query's heaviest terms (all of a long message's would mark everything).
-    marks = [t for t in query.heaviest(stats.idf(), 24) if len(t) >= 2]
+    marks = [t for t in query.heaviest(idf, 24) if len(t) >= 2]
     return [Hit(by_id[i], score, textsearch.snippet(by_id[i].answer, marks)) for i, score in ranked]

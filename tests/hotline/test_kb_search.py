@@ -17,13 +17,13 @@ from hotline.core.times import utcnow
 from hotline.kb import entries
 from hotline.kb import evaluate as ev
 from hotline.kb.importing import import_csv
-from hotline.kb.index import PARAMS, WEIGHTS, corpus, document, filter_columns, post_all
-from hotline.kb.models import KbEntry, KbPosting
-from hotline.kb.search import Filters, KeptCounts, candidates, kept_counts, search
+from hotline.kb.index import PARAMS, WEIGHTS, apply, corpus, document, filter_columns, index, post, post_all
+from hotline.kb.models import KbCounts, KbEntry, KbPosting
+from hotline.kb.search import Filters, KeptCounts, candidates, counted, kept_counts, search
 from hotline.kb.upkeep import expire_and_flag
 from hotline.seed import seed_units_and_users
 from hotline.units.actor import actor_for
-from textsearch.rank import FieldWeights
+from textsearch.rank import Counted, Document, FieldWeights, Packed
 
 SUBJECTS = ["社保卡", "养老保险", "住房公积金", "居住证", "物业服务费", "电梯维修", "垃圾分类",
             "停车收费", "噪声扰民", "燃气安装", "学位申请", "医保报销", "公租房", "路灯损坏"]
@@ -249,7 +249,7 @@ def test_an_edited_entry_is_ranked_by_its_new_text(engine: Engine) -> None:
             [(i, round(x, 9)) for i, x in _exhaustive(s, q, 5)]
         hits, misses = kept_counts.hits, kept_counts.misses
         assert [h.entry.id for h in search(s, q, limit=5)] == [h.entry.id for h in first]
-        assert kept_counts.hits > hits and kept_counts.misses == misses  # nothing counted anew
+        assert kept_counts.hits > hits and kept_counts.misses == misses  # nothing decoded anew
         top = first[0].entry
         answer = "燃气安装收费标准，按物价部门核定的标准收取。路灯损坏路灯损坏路灯损坏。"
         entries.edit(s, sup, top, entries.EntryPatch(title="燃气安装", answer=answer))
@@ -278,20 +278,127 @@ def test_other_field_weights_are_counted_afresh_and_long_entries_not_kept(engine
         assert got == [(i, round(x, 9)) for i, x in want]
         assert got != [(h.entry.id, round(h.score, 9)) for h in search(s, q, limit=5)]
 
+    def made(entry_id: int, n: int) -> Counted:
+        return textsearch.counted(Document(entry_id, {"answer": [f"词{entry_id}_{j}" for j in range(n)]}))
+
     cache = KeptCounts(size=3, max_terms=80)
-    short = ("标题", "", "短 答复")  # 3 distinct terms
-    long_ = ("标题", "", " ".join(f"词{i}" for i in range(12)))  # 13 > 80 // 8: never kept
-    assert cache(1, short) is cache(1, short) and len(cache) == 1 and cache.terms == 3
-    assert cache(2, long_) is not cache(2, long_) and len(cache) == 1
-    kept_1 = cache(1, short)
-    kept_3 = cache(3, short)
-    cache(1, short)  # used again: 3 is now the least recently used
-    cache(4, short), cache(5, short)
+    short = {i: made(i, 3) for i in range(1, 6)}  # 3 distinct terms each
+    assert cache.keep(1, "d1", short[1]) is short[1] and cache.get(1, "d1") is short[1]
+    assert len(cache) == 1 and cache.terms == 3
+    assert cache.get(1, "d2") is None  # another digest: other counts, never the kept ones
+    long_ = made(2, 11)  # 11 > 80 // 8: used, never kept
+    assert cache.keep(2, "d", long_) is long_ and cache.get(2, "d") is None and len(cache) == 1
+    kept_1 = short[1]
+    cache.keep(3, "d", short[3])
+    cache.get(1, "d1")  # used again: 3 is now the least recently used
+    cache.keep(4, "d", short[4]), cache.keep(5, "d", short[5])
     assert len(cache) == 3 and cache.terms == 9
-    assert cache(1, short) is kept_1 and cache(3, short) is not kept_3  # evicted by count, LRU
+    assert cache.get(1, "d1") is kept_1 and cache.get(3, "d") is None  # evicted by count, LRU
     wide = KeptCounts(size=100, max_terms=80)
     for i in range(10):
-        wide(i, ("标题", "", " ".join(f"词{i}{j}" for j in range(9))))  # 10 terms each
+        wide.keep(i, "d", made(i, 10))  # 10 terms each
     assert len(wide) == 8 and wide.terms == 80  # ... and by the term slots they hold
     with pytest.raises(TypeError):
         kept_1.tf["标题"] = 0.0  # type: ignore[index]
+
+
+def _reference(s: Session, q: str, ids: list[int]) -> list[tuple[int, float]]:
+    """The straightforward ranking: the candidates' stored tokens split and counted now."""
+    query = textsearch.build_query(q)
+    rows = s.exec(select(KbEntry.id, KbEntry.search_title, KbEntry.search_questions,
+                         KbEntry.search_answer).where(col(KbEntry.id).in_(ids))).all()
+    docs = [document(r[0], (r[1], r[2], r[3])) for r in rows]
+    return textsearch.rank(query, docs, corpus(s, query.terms), PARAMS, WEIGHTS)
+
+
+def test_ranking_from_stored_counts_is_the_ranking_from_the_text(engine: Engine) -> None:
+    """The ranking reads each candidate's counts as written with the entry (kb_counts), decoded
+    or kept by the process; it must give exactly — every score to the last bit, every tie — the
+    order of counting the candidates' tokens at query time, cold and warm."""
+    with Session(engine) as s:
+        _corpus(s, 120)
+        long_answers = [ev.Pair(f"L{i}", "", "，".join([*SUBJECTS[i:i + 5], *DETAILS[i % 3:], "路灯损坏"]
+                                                      * (i + 1))) for i in range(6)]
+        ev.load(s, long_answers, utcnow() - timedelta(days=1))
+        s.commit()
+        for row in s.exec(select(KbEntry.id, KbEntry.search_title, KbEntry.search_questions,
+                                 KbEntry.search_answer)).all():
+            stored = s.exec(select(KbCounts).where(KbCounts.entry_id == row[0])).one()
+            want = textsearch.counted(document(row[0], (row[1], row[2], row[3])), WEIGHTS)
+            got = textsearch.unpack(row[0], Packed(stored.terms, stored.tfs, stored.length), WEIGHTS)
+            assert dict(got.tf) == dict(want.tf) and list(got.tf) == list(want.tf)
+            assert got.length == want.length
+        queries = ["社保卡补办流程", "物业服务费收费标准，电梯维修谁出钱", "路灯损坏如何办理 需要哪些材料",
+                   "我想问一下公租房需要哪些材料，网上可以申请吗？学位申请呢"]
+        all_ids = list(s.exec(select(KbEntry.id)).all())
+        for q in queries:
+            kept_counts.clear()
+            query = textsearch.build_query(q)
+            stats = corpus(s, query.terms)
+            cold = textsearch.rank_counted(query, counted(s, all_ids), stats, PARAMS, WEIGHTS)
+            warm = textsearch.rank_counted(query, counted(s, all_ids), stats, PARAMS, WEIGHTS)
+            assert kept_counts.hits >= len(all_ids)
+            want = _reference(s, q, all_ids)
+            assert cold == want and warm == want, q  # floats compared exactly
+            got = [(h.entry.id, h.score) for h in search(s, q, limit=10)]
+            assert got == want[:10], q
+
+
+def test_counts_follow_the_text_whoever_changes_it(engine: Engine) -> None:
+    """kb_counts is written with the entry; a statement that changes the stored tokens without
+    writing counts deletes them (trigger), and the entry is then ranked from its text — never
+    from counts of a text it no longer has, in this process's cache or another's."""
+    with Session(engine) as s:
+        _corpus(s, 40)
+        ids = sorted(s.exec(select(KbEntry.id)).all())
+        q = "路灯损坏需要哪些材料"
+        search(s, q, limit=5)  # keeps the candidates' counts
+        target = ids[3]
+        digest = s.exec(select(KbCounts.digest).where(KbCounts.entry_id == target)).one()
+        text = textsearch.segment("路灯损坏需要哪些材料：路灯损坏请带身份证。")
+        s.execute(update(KbEntry).where(col(KbEntry.id) == target).values(search_answer=text))
+        s.commit()
+        assert s.exec(select(KbCounts).where(KbCounts.entry_id == target)).first() is None
+        others = s.exec(select(func.count()).select_from(KbCounts)).one()
+        assert others == len(ids) - 1  # only the changed entry's counts are gone
+        got = textsearch.rank_counted(textsearch.build_query(q), counted(s, ids),
+                                      corpus(s, textsearch.build_query(q).terms), PARAMS, WEIGHTS)
+        assert got == _reference(s, q, ids) and target in dict(got)
+        # an update that leaves the tokens as they are keeps the counts
+        s.execute(update(KbEntry).where(col(KbEntry.id) == ids[4]).values(search_answer=KbEntry.search_answer,
+                                                                             category="别类"))
+        s.commit()
+        assert s.exec(select(KbCounts).where(KbCounts.entry_id == ids[4])).first() is not None
+        # the application's own write (an import, an edit) writes new counts, with a new digest
+        e = s.get(KbEntry, target)
+        assert e is not None
+        e.answer = "燃气安装收费标准，按物价部门核定的标准收取。"
+        apply(s, index([e]))
+        post(s, [e])
+        s.commit()
+        new = s.exec(select(KbCounts.digest).where(KbCounts.entry_id == target)).one()
+        assert new != digest
+        assert textsearch.rank_counted(textsearch.build_query(q), counted(s, ids),
+                                       corpus(s, textsearch.build_query(q).terms), PARAMS, WEIGHTS) \
+            == _reference(s, q, ids)
+        # a deleted entry's counts go with it (SQLite may reuse its id)
+        s.execute(delete(KbPosting).where(col(KbPosting.entry_id) == ids[0]))
+        s.execute(delete(KbEntry).where(col(KbEntry.id) == ids[0]))
+        s.commit()
+        assert s.exec(select(KbCounts).where(KbCounts.entry_id == ids[0])).first() is None
+
+
+def test_the_migration_fills_the_counts_the_application_writes(engine: Engine) -> None:
+    """0011_i16counts fills kb_counts for the entries that exist (count_all): the same rows the
+    application writes; its downgrade (to 0010_i16kb) and upgrade leave the schema as it was."""
+    def rows(s: Session) -> list[tuple[int, str, float, str, bytes]]:
+        return sorted(s.exec(select(KbCounts.entry_id, KbCounts.digest, KbCounts.length, KbCounts.terms,
+                                    KbCounts.tfs)).all())
+
+    with Session(engine) as s:
+        _corpus(s, 30)
+        written = rows(s)
+    downgrade(engine, "0010_i16kb")
+    upgrade(engine)
+    with Session(engine) as s:
+        assert rows(s) == written and len(written) == 30

@@ -4,6 +4,7 @@ fields, snippets that are safe HTML."""
 from __future__ import annotations
 
 import math
+import random
 import re
 
 import pytest
@@ -125,3 +126,61 @@ def test_counted_documents_rank_by_hand_and_only_with_their_weights() -> None:
         textsearch.rank_counted(q, counted, corpus)  # the default weights are not ``flat``
     with pytest.raises(TypeError):
         counted[0].tf["社保卡"] = 0.0  # type: ignore[index]
+
+
+def test_packed_counts_unpack_to_the_same_counts_bit_for_bit() -> None:
+    """What an application stores (``pack``) reads back (``unpack``) as the counted document:
+    the same terms in the same order, the same floats, so ranking from it gives the same scores."""
+    weights = FieldWeights(title=2.0, questions=0.7, answer=1.0)
+    docs = [Document(1, {"title": ["社保卡"], "questions": ["补办", "社保卡", "补办"],
+                         "answer": ["窗口"] * 3}),
+            Document(2, {}),  # no tokens at all
+            Document(3, {"answer": [f"词{i}" for i in range(500)] + ["a1", "a1"]})]
+    for doc in docs:
+        made = textsearch.counted(doc, weights)
+        packed = textsearch.pack(made)
+        for intern in (False, True):
+            back = textsearch.unpack(doc.id, packed, weights, intern=intern)
+            assert list(back.tf.items()) == list(made.tf.items()) and back.length == made.length
+            assert back.id == doc.id and back.weights == weights
+    assert textsearch.pack(textsearch.counted(docs[1], weights)) == textsearch.Packed("", b"", 0.0)
+    q = textsearch.build_query("社保卡补办窗口")
+    corpus = Corpus(3, {"title": 1, "questions": 3, "answer": 505}, {"社保卡": 1, "补办": 1, "窗口": 1})
+    unpacked = [textsearch.unpack(d.id, textsearch.pack(textsearch.counted(d, weights)), weights)
+                for d in docs]
+    want = textsearch.rank(q, docs, corpus, weights=weights)
+    assert textsearch.rank_counted(q, unpacked, corpus, weights=weights) == want
+
+
+def _quadratic_window(flat: str, spans: list[tuple[int, int]], width: int) -> int:
+    """The snippet's window as first written: every match counted for every candidate window."""
+    best, start = -1, 0
+    for s, _ in spans:
+        begin = max(0, min(s - width // 4, len(flat) - width))
+        count = sum(1 for a, b in spans if a >= begin and b <= begin + width)
+        if count > best:
+            best, start = count, begin
+    return start
+
+
+def test_snippet_window_is_the_one_the_quadratic_count_chose() -> None:
+    """The window is found by bisection over the matches; it must be the same window (the first
+    holding the most matches) as counting every match for every candidate."""
+    from textsearch.snippet import _needles, _spans
+
+    rng = random.Random(7)
+    vocab = ["社保卡", "补办", "身份证", "窗口", "办理", "材料", "路灯", "损坏", "的", "了", "，", "。",
+             "abc"]
+    for _ in range(300):
+        text = "".join(rng.choice(vocab) for _ in range(rng.randint(5, 200)))
+        terms = rng.sample(["社保卡", "补办", "社保", "窗口", "路灯损坏", "办理材料", "abc"],
+                           rng.randint(1, 5))
+        width = rng.choice([10, 30, 80])
+        flat = " ".join(text.split())
+        spans = _spans(flat, _needles(terms))
+        if len(flat) <= width or not spans:
+            continue
+        start = _quadratic_window(flat, spans, width)
+        piece = textsearch.highlight(flat[start:start + width], terms)
+        want = ("…" if start > 0 else "") + piece + ("…" if start + width < len(flat) else "")
+        assert textsearch.snippet(text, terms, width) == want

@@ -1,0 +1,82 @@
+"""knowledge base: each entry's packed term counts (kb_counts), what the ranking reads
+
+A search ranked its ~100 candidates from their stored tokens: it read each candidate's whole
+segmented text and either counted it (a long reply: ~2,000 tokens, ~0.13 ms) or hashed it to
+find counts kept by the process (~0.04 ms with the read). The counts are now written once, with
+the postings, in the same transaction (``hotline.kb.index.post``), named by a digest of their
+content so a process can keep them decoded and know from the row alone whether what it kept is
+current.
+
+A trigger deletes an entry's counts when its ``search_*`` columns change (only when they do):
+the application's own write then inserts the new counts after it (``post`` runs after the
+flush), and any other statement that changes the text leaves the entry without counts, so the
+search counts it from its text — never from counts of another text. SQLite's foreign keys may be
+off on a connection, so a second trigger deletes the counts of a deleted entry there (an entry
+id can be reused by SQLite); PostgreSQL's foreign key cascades.
+
+Revision ID: 0011_i16counts
+Revises: 0010_i16kb
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+from hotline.kb.index import count_all
+
+revision: str = "0011_i16counts"
+down_revision: str | Sequence[str] | None = "0010_i16kb"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+_TEXT = ("search_title", "search_questions", "search_answer")
+_CHANGED = " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in _TEXT)
+
+
+def upgrade() -> None:
+    op.create_table(
+        "kb_counts",
+        sa.Column("entry_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("digest", sa.String(length=32), nullable=False),
+        sa.Column("length", sa.Float(precision=53), nullable=False),
+        sa.Column("terms", sa.Text(), nullable=False),
+        sa.Column("tfs", sa.LargeBinary(), nullable=False),
+        sa.ForeignKeyConstraint(["entry_id"], ["kb_entries.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("entry_id"),
+    )
+    count_all(op.get_bind())
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("""
+            CREATE FUNCTION kb_counts_forget() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                DELETE FROM kb_counts WHERE entry_id = NEW.id;
+                RETURN NULL;
+            END $$""")
+        op.execute(f"""
+            CREATE TRIGGER kb_entries_counts_au AFTER UPDATE OF {", ".join(_TEXT)} ON kb_entries
+            FOR EACH ROW WHEN ({_CHANGED}) EXECUTE FUNCTION kb_counts_forget()""")
+    else:
+        op.execute(f"""
+            CREATE TRIGGER kb_entries_counts_au AFTER UPDATE OF {", ".join(_TEXT)} ON kb_entries
+            WHEN {_CHANGED.replace("IS DISTINCT FROM", "IS NOT")}
+            BEGIN
+                DELETE FROM kb_counts WHERE entry_id = NEW.id;
+            END""")
+        op.execute("""
+            CREATE TRIGGER kb_entries_counts_ad AFTER DELETE ON kb_entries
+            BEGIN
+                DELETE FROM kb_counts WHERE entry_id = OLD.id;
+            END""")
+
+
+def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TRIGGER IF EXISTS kb_entries_counts_au ON kb_entries")
+        op.execute("DROP FUNCTION IF EXISTS kb_counts_forget()")
+    else:
+        op.execute("DROP TRIGGER IF EXISTS kb_entries_counts_au")
+        op.execute("DROP TRIGGER IF EXISTS kb_entries_counts_ad")
+    op.drop_table("kb_counts")
