@@ -10,8 +10,9 @@ rewriting a row *and* its hash takes the server's secret as well as the database
 
 Every writer of ``ticket_events`` is covered without knowing of it: ORM inserts (commands,
 notes) are sealed by a ``before_insert`` listener on the model, Core inserts (a registration's
-first row, the SLA scan's reminders) by ``seal_rows`` in ``history.insert_numbered``. Two writers racing on one ticket still
-meet the unique (ticket, seq) index first, so the chain never forks.
+first row, the SLA scan's reminders) by ``seal_rows`` in ``history.insert_numbered``. Two
+writers racing on one ticket still meet the unique (ticket, seq) index first, so the chain never
+forks.
 """
 
 from __future__ import annotations
@@ -75,7 +76,12 @@ def _prev_hash(conn: Connection, ticket_id: int, seq: int) -> str:
     # Rows sealed earlier in this same flush are not in the database yet.
     pending: dict[tuple[int, int], str] = conn.info.setdefault(_PENDING, {})
     found = conn.execute(_PREV, {"tid": ticket_id, "prev_seq": seq - 1}).scalar()
-    return found or pending.get((ticket_id, seq - 1)) or GENESIS
+    found = found or pending.get((ticket_id, seq - 1))
+    if found is None:
+        # A writer sealed a row before the one it follows was written or sealed: linking it to
+        # the genesis would be a broken chain that only ``audit verify`` notices. Fail closed.
+        raise RuntimeError(f"event {ticket_id}/{seq} sealed before event {seq - 1}")
+    return found
 
 
 def _advance_head(conn: Connection, ticket_id: int, seq: int, value: str) -> None:

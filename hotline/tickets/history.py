@@ -104,5 +104,6 @@ def insert_numbered(session: Session, rows: list[dict[str, Any]]) -> None:
     event) costs a unit-of-work flush for nothing; the Core insert is about a third of that on
     the intake path (bench/RESULTS.md, "Intake: history rows without the ORM").
     """
+    session.flush()  # a pending ORM row of the same ticket is sealed and written first
     chain.seal_rows(session.connection(), rows)
     session.execute(_EVENTS.insert(), rows)

@@ -65,14 +65,17 @@ def claims_of(token: str) -> TokenClaims:
     key = (get_settings().secret_key, token)
     known = _VERIFIED.get(key)
     if known is not None:
-        if known[0] <= utcnow().timestamp():  # PyJWT's own rule: expired once exp <= now
+        exp, checked = known
+        if exp <= utcnow().timestamp():  # PyJWT's own rule: expired once exp <= now
             raise InvalidToken("Signature has expired")
-        return known[1]
+        _within_lifetime(exp)  # a clock stepped back makes it too far ahead again
+        return checked
     claims = _decode(token)
     checked = _checked(claims)
-    if len(_VERIFIED) >= _VERIFIED_MAX:
-        _VERIFIED.clear()
-    _VERIFIED[key] = (float(claims["exp"]), checked)
+    if "nbf" not in claims and "iat" not in claims:  # we never issue them; PyJWT checks them
+        if len(_VERIFIED) >= _VERIFIED_MAX:
+            _VERIFIED.clear()
+        _VERIFIED[key] = (int(claims["exp"]), checked)  # PyJWT compares int(exp)
     return checked
 
 
@@ -85,12 +88,16 @@ def _decode(token: str) -> dict[str, Any]:
     return claims
 
 
-def _checked(claims: dict[str, Any]) -> TokenClaims:
+def _within_lifetime(exp: float) -> None:
     # We never issue a longer life than the setting; a day of slack covers a shortened setting
     # and clocks that disagree. A far-future exp (10**30) is not a token of ours.
     latest = utcnow().timestamp() + get_settings().token_minutes * 60 + 86_400
-    if not claims["exp"] <= latest:
+    if not exp <= latest:
         raise InvalidToken("exp beyond the configured lifetime")
+
+
+def _checked(claims: dict[str, Any]) -> TokenClaims:
+    _within_lifetime(claims["exp"])
     if type(claims["ver"]) is not int:  # we issue a JSON number; not a string, not a bool
         raise InvalidToken("ver is not an integer")
     return TokenClaims(_bounded(claims["sub"], "sub", 1), _bounded(claims["ver"], "ver", 0))

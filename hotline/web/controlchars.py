@@ -24,6 +24,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 #: C0 controls except TAB, LF, CR; and DEL.
 FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+#: The same, in raw bytes: in UTF-8 no byte below 0x80 is ever part of a longer character.
+FORBIDDEN_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def has_control(value: Any) -> bool:
@@ -46,17 +48,19 @@ def _body_has_control(content_type: str, body: bytes) -> bool:
     if not body:
         return False
     kind = content_type.split(";")[0].strip().lower()
-    text = body.decode("utf-8", "replace")
     if kind in ("", "application/json") or kind.endswith("+json"):  # FastAPI reads "" as JSON
-        if "\\" not in text and FORBIDDEN.search(text) is None:
+        if b"\\" not in body and FORBIDDEN_BYTES.search(body) is None:
             # A JSON string can hold a control character only raw or as an escape (\u0000,
             # \b, \f), and every escape starts with a backslash: without either, nothing decoded
-            # can hold one. Most bodies (Chinese prose) take this path and skip the parse.
+            # can hold one (UTF-16 and UTF-32 bodies always hold NUL bytes, so they never pass
+            # here). Most bodies (Chinese prose) take this path and skip the parse.
             return False
         try:
-            return has_control(json.loads(text))
+            # The bytes, as FastAPI parses them: json.loads also reads a BOM, UTF-16 and UTF-32.
+            return has_control(json.loads(body))
         except ValueError:
             return False  # not JSON: the route's own validation answers 422
+    text = body.decode("utf-8", "replace")
     if kind == "application/x-www-form-urlencoded":
         return _form_has_control(text)
     if kind.startswith("text/"):

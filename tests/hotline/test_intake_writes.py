@@ -81,3 +81,25 @@ def test_a_queued_message_is_written_at_once(
         assert (row.next_attempt_at is None) == (state == MessageState.suppressed)
         assert (row.reason == "withheld") == (state == MessageState.suppressed)
         s.commit()
+
+
+@pytest.mark.parametrize("phone", ["13812345678", "12345", "023-63001234"])
+def test_a_registration_with_a_decision_keeps_one_sealed_history(
+        client: TestClient, headers: Callable[[str], dict[str, str]], engine: Engine,
+        city: Any, phone: str) -> None:
+    """The first row is a Core insert, the caller's "not told" note (withheld, landline) and the
+    decision are ORM rows sealed by the mapper's listener, in one transaction: the chain links
+    them in order on both databases."""
+    agent = headers("agent")
+    r = client.post("/api/v1/tickets", headers=agent, json={
+        **BODY, "caller_phone": phone, "decision": {"action": "dispatch",
+                                                    "lead_unit_id": city.unit("DC")}})
+    assert r.status_code == 201, r.text
+    number = r.json()["number"]
+    assert client.post(f"/api/v1/tickets/{number}/transitions", headers=headers("dongcheng"),
+                       json={"action": "sign"}).status_code == 200
+    events = client.get(f"/api/v1/tickets/{number}", headers=agent).json()["events"]
+    told = [] if phone == "13812345678" else ["caller_not_notified"]
+    assert [e["action"] for e in events] == ["register", *told, "dispatch", "sign"]
+    with engine.connect() as conn:
+        assert verify(conn) == (len(events), [])

@@ -79,6 +79,7 @@ def test_hypothesis_control_text_never_500(client: TestClient, headers: Any, cit
     ('{"a": "x\\\\u0000"}', False),  # an escaped backslash, then the text "u0000"
     ('{"a": "\\n\\t\\r\\"\\/"}', False), ('{"a": "楼下烧烤店油烟噪声扰民"}', False),
     ('{"a": "\x01"}', False),  # raw control inside a string is not JSON: the route's own 422
+    ('{"a": "\x7f"}', True),  # raw DEL is valid JSON
 ])
 def test_json_escapes_are_read_as_what_they_decode_to(raw: str, refused: bool) -> None:
     """Most bodies skip the JSON parse (no backslash, no raw control: nothing can decode to
@@ -86,3 +87,23 @@ def test_json_escapes_are_read_as_what_they_decode_to(raw: str, refused: bool) -
     from hotline.web.controlchars import _body_has_control
 
     assert _body_has_control("application/json", raw.encode()) is refused
+
+
+@pytest.mark.parametrize("encode", [
+    lambda t: b"\xef\xbb\xbf" + t.encode(), lambda t: t.encode("utf-16"),
+    lambda t: t.encode("utf-16-le"), lambda t: t.encode("utf-32")],
+    ids=["utf-8 BOM", "utf-16", "utf-16-le", "utf-32"])
+def test_bodies_fastapi_decodes_other_ways_are_checked_as_it_decodes_them(
+        client: TestClient, headers: Any, city: City, engine: Engine, encode: Any) -> None:
+    """FastAPI reads a JSON body with ``json.loads(bytes)``, which also takes a BOM, UTF-16 and
+    UTF-32: a NUL sent that way was stored on SQLite and a 500 on PostgreSQL (the check decoded
+    the body as UTF-8 and, failing to parse it, let it through)."""
+    import json
+
+    agent = {**headers("agent"), "Content-Type": "application/json"}
+    bad = json.dumps({**GOOD, "content": "噪声\x00扰民"}, ensure_ascii=False)
+    _refused(client.post("/api/v1/tickets", content=encode(bad), headers=agent))
+    good = json.dumps(GOOD, ensure_ascii=False)
+    assert client.post("/api/v1/tickets", content=encode(good), headers=agent).status_code == 201
+    with Session(engine) as s:
+        assert [t.content for t in s.exec(select(Ticket))] == [GOOD["content"]]

@@ -128,6 +128,9 @@ def test_a_token_checked_before_still_expires_and_still_needs_our_secret(
         assert _me(client, hdrs) == 200
     with time_machine.travel(exp, tick=False):  # PyJWT's rule: expired once exp <= now
         assert _me(client, hdrs) == 401
+    lifetime = get_settings().token_minutes * 60
+    with time_machine.travel(exp - lifetime - 86_400 - 60, tick=False):  # a clock stepped back
+        assert _me(client, hdrs) == 401  # too far ahead of now: not a token of ours, as uncached
     assert _me(client, hdrs) == 200
     monkeypatch.setenv("HOTLINE_SECRET_KEY", "another-secret-" + "x" * 40)
     get_settings.cache_clear()
