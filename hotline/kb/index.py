@@ -29,7 +29,9 @@ from textsearch.rank import FIELDS, Bm25Params, Corpus, Document, FieldWeights, 
 #: full length normalisation, query terms weighted by idf squared (rare words — names, places —
 #: decide which reply answers a message). The posting lists' impacts are computed with these.
 PARAMS = Bm25Params(k1=3.0, b=1.0, idf_power=2.0)
-WEIGHTS = FieldWeights()
+#: kb_counts rows do not record the weights they were counted with: a change here must recount
+#: every row (``count_all``) in the same change, or searches rank from another weighting's counts.
+WEIGHTS = FieldWeights(title=2.0, questions=2.0, answer=1.0)
 
 
 def segmented(entry: KbEntry) -> tuple[str, str, str]:

@@ -388,6 +388,36 @@ def test_counts_follow_the_text_whoever_changes_it(engine: Engine) -> None:
         assert s.exec(select(KbCounts).where(KbCounts.entry_id == ids[0])).first() is None
 
 
+def test_an_operators_update_in_another_search_path_reaches_this_schemas_rows(engine: Engine) -> None:
+    """The triggers' functions find their tables in the schema they were made in: an UPDATE from
+    a session whose search path is the default one (an operator's psql) failed, or with another
+    schema first on its path cleared that schema's rows and left this one's stale."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("search paths are PostgreSQL's")
+    with Session(engine) as s:
+        _corpus(s, 20)
+        target = sorted(s.exec(select(KbEntry.id)).all())[2]
+        schema = s.exec(select(func.current_schema())).one()
+    import psycopg
+
+    plain = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(plain.split("?")[0]) as conn:
+        conn.execute("SET search_path = public")
+        conn.execute(f'UPDATE "{schema}".kb_entries SET search_answer = %s, category = %s WHERE id = %s',
+                     ("路灯 损坏", "别类", target))
+    with Session(engine) as s:
+        assert s.exec(select(KbCounts).where(KbCounts.entry_id == target)).first() is None
+        categories = set(s.exec(select(KbPosting.category).where(KbPosting.entry_id == target)).all())
+        assert categories == {"别类"}  # 0010's restamp reached this schema's postings too
+
+
+def test_the_stored_counts_weighting_is_pinned() -> None:
+    """kb_counts does not record the field weights its rows were counted with (migration
+    0011_i16counts counted them with these): changing WEIGHTS without recounting every row would
+    rank from counts of another weighting, silently. This test fails first, on purpose."""
+    assert FieldWeights(title=2.0, questions=2.0, answer=1.0) == WEIGHTS
+
+
 def test_the_migration_fills_the_counts_the_application_writes(engine: Engine) -> None:
     """0011_i16counts fills kb_counts for the entries that exist (count_all): the same rows the
     application writes; its downgrade (to 0010_i16kb) and upgrade leave the schema as it was."""

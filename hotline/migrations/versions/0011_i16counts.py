@@ -50,7 +50,8 @@ def upgrade() -> None:
     count_all(op.get_bind())
     if op.get_bind().dialect.name == "postgresql":
         op.execute("""
-            CREATE FUNCTION kb_counts_forget() RETURNS trigger LANGUAGE plpgsql AS $$
+            CREATE FUNCTION kb_counts_forget() RETURNS trigger LANGUAGE plpgsql
+            SET search_path FROM CURRENT AS $$
             BEGIN
                 DELETE FROM kb_counts WHERE entry_id = NEW.id;
                 RETURN NULL;
@@ -58,6 +59,11 @@ def upgrade() -> None:
         op.execute(f"""
             CREATE TRIGGER kb_entries_counts_au AFTER UPDATE OF {", ".join(_TEXT)} ON kb_entries
             FOR EACH ROW WHEN ({_CHANGED}) EXECUTE FUNCTION kb_counts_forget()""")
+        # The trigger functions name their tables without a schema; they must find them in the
+        # schema they were made in, not in the search path of whoever runs the UPDATE (an
+        # operator's psql session would else fail, or clear another schema's rows). 0010's
+        # function had the same flaw and is pinned here.
+        op.execute("ALTER FUNCTION kb_postings_restamp() SET search_path FROM CURRENT")
     else:
         op.execute(f"""
             CREATE TRIGGER kb_entries_counts_au AFTER UPDATE OF {", ".join(_TEXT)} ON kb_entries
@@ -76,6 +82,7 @@ def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP TRIGGER IF EXISTS kb_entries_counts_au ON kb_entries")
         op.execute("DROP FUNCTION IF EXISTS kb_counts_forget()")
+        op.execute("ALTER FUNCTION kb_postings_restamp() RESET search_path")
     else:
         op.execute("DROP TRIGGER IF EXISTS kb_entries_counts_au")
         op.execute("DROP TRIGGER IF EXISTS kb_entries_counts_ad")
