@@ -219,12 +219,18 @@ def post_all(conn: Connection) -> None:
             conn.execute(insert(table), rows)
 
 
+_PAGE = sql("SELECT id, search_title, search_questions, search_answer FROM kb_entries "
+            "WHERE id > :after ORDER BY id LIMIT 1000")
+
+
 def count_all(conn: Connection) -> None:
-    """Fill kb_counts from every entry's stored tokens (migration 0011_i16counts)."""
-    table = KB_COUNTS
-    result = conn.execute(sql("SELECT id, search_title, search_questions, search_answer FROM kb_entries"))
-    while batch := result.fetchmany(1000):
-        conn.execute(insert(table), [counts_row(r[0], (r[1], r[2], r[3])) for r in batch])
+    """Fill kb_counts from every entry's stored tokens (into an empty table: what a change of
+    ``WEIGHTS`` must do after clearing it; migration 0011_i16counts keeps its own frozen copy).
+    Paged by id: a whole table read at once is buffered by the driver."""
+    after = 0
+    while rows := conn.execute(_PAGE, {"after": after}).all():
+        conn.execute(insert(KB_COUNTS), [counts_row(r[0], (r[1], r[2], r[3])) for r in rows])
+        after = rows[-1][0]
 
 
 __all__ = ["PARAMS", "WEIGHTS", "Delta", "apply", "corpus", "count_all", "counts_row", "digest", "document",

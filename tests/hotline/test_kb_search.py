@@ -17,7 +17,18 @@ from hotline.core.times import utcnow
 from hotline.kb import entries
 from hotline.kb import evaluate as ev
 from hotline.kb.importing import import_csv
-from hotline.kb.index import PARAMS, WEIGHTS, apply, corpus, document, filter_columns, index, post, post_all
+from hotline.kb.index import (
+    PARAMS,
+    WEIGHTS,
+    apply,
+    corpus,
+    count_all,
+    document,
+    filter_columns,
+    index,
+    post,
+    post_all,
+)
 from hotline.kb.models import KbCounts, KbEntry, KbPosting
 from hotline.kb.search import Filters, KeptCounts, candidates, counted, kept_counts, search
 from hotline.kb.upkeep import expire_and_flag
@@ -427,8 +438,19 @@ def test_the_migration_fills_the_counts_the_application_writes(engine: Engine) -
 
     with Session(engine) as s:
         _corpus(s, 30)
+        asked = [e for e in s.exec(select(KbEntry).order_by(col(KbEntry.id))).all()][:5]
+        for e in asked:  # question variants too: every field's weight is in the counts
+            e.questions = ["社保卡怎么补办", "补办社保卡要带什么"]
+        apply(s, index(asked))
+        post(s, asked)
+        s.commit()
         written = rows(s)
     downgrade(engine, "0010_i16kb")
     upgrade(engine)
     with Session(engine) as s:
         assert rows(s) == written and len(written) == 30
+    with engine.begin() as conn:  # the application's recount (after a change of WEIGHTS)
+        conn.execute(delete(KbCounts))
+        count_all(conn)
+    with Session(engine) as s:
+        assert rows(s) == written
