@@ -24,8 +24,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 #: C0 controls except TAB, LF, CR; and DEL.
 FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-#: The same, in raw bytes: in UTF-8 no byte below 0x80 is ever part of a longer character.
-FORBIDDEN_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+#: The same set, in raw bytes: in UTF-8 no byte below 0x80 is ever part of a longer character.
+FORBIDDEN_BYTES = re.compile(FORBIDDEN.pattern.encode())
 
 
 def has_control(value: Any) -> bool:
