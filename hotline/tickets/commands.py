@@ -19,6 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, func, select
 
 from hotline.core.errors import Conflict, Forbidden, Invalid, NotFound, VersionConflict
+from hotline.core.loaded_insert import insert_loaded
 from hotline.core.settings import get_settings
 from hotline.core.signals import require_installed
 from hotline.core.times import as_utc, utcnow
@@ -99,17 +100,14 @@ def register(session: Session, actor: Actor, data: Registration, decision: Paylo
     limit = get_settings().content_max_chars
     if len(data.content) > limit:
         raise Invalid(f"诉求内容 {len(data.content)} 字，超过上限 {limit} 字", title="诉求内容过长")
-    ticket = Ticket(
-        number=next_number(session, now), channel=data.channel, caller_name=data.caller_name or None,
-        caller_phone=data.caller_phone, request_type=data.request_type, category=data.category,
-        content=data.content, address=data.address, urgency=data.urgency,
-        status=Status.registered, created_by_id=actor.id, created_at=now, updated_at=now, route=[],
-    )
-    if not ticket.caller_phone:
+    ticket = insert_loaded(session, Ticket, {
+        "number": next_number(session, now), "channel": data.channel,
+        "caller_name": data.caller_name or None, "caller_phone": data.caller_phone,
+        "request_type": data.request_type, "category": data.category, "content": data.content,
+        "address": data.address, "urgency": data.urgency, "status": Status.registered,
+        "created_by_id": actor.id, "created_at": now, "updated_at": now,
         # CQ §11: a withheld number is not stored as anything; the caller gets a code instead.
-        ticket.lookup_code = new_lookup_code()
-    session.add(ticket)
-    session.flush()
+        "lookup_code": None if data.caller_phone else new_lookup_code()})
     history.insert_numbered(session, [history.values(
         ticket, seq=1, kind=EventKind.register, actor=actor, now=now, from_status=None,
         to_status=Status.registered,
