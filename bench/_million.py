@@ -36,8 +36,14 @@ LATERAL (SELECT now() - (g % 1095) * interval '1 day' - (g % 86400) * interval '
 
 
 
-def load_million(engine: Engine, units: list[int], rows: int = 1_000_000) -> float:
-    """Replace the bulk tickets (numbers ``B…``) with ``rows`` new ones; returns seconds taken."""
+def load_million(engine: Engine, units: list[int], rows: int = 1_000_000, *,
+                 vacuum: bool = True) -> float:
+    """Replace the bulk tickets (numbers ``B…``) with ``rows`` new ones; returns seconds taken.
+
+    ``vacuum``: end with what autovacuum does to a production table after a load like this
+    (PostgreSQL 13+ vacuums after inserts too), so that the lists are timed on a table whose
+    visibility map is set. This machine's shared server runs with autovacuum off: without it
+    every index-only scan visits the heap anyway (bench/RESULTS.md, 2026-12-06)."""
     t0 = time.perf_counter()
     step = 100_000
     with engine.begin() as conn:
@@ -52,4 +58,8 @@ def load_million(engine: Engine, units: list[int], rows: int = 1_000_000) -> flo
             "SELECT id, lead_unit_id, 'lead', true, created_at FROM tickets "
             "WHERE number LIKE 'B%' ON CONFLICT DO NOTHING"))
         conn.execute(text("ANALYZE"))
+    if vacuum:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM (ANALYZE) tickets"))
+            conn.execute(text("VACUUM (ANALYZE) ticket_units"))
     return time.perf_counter() - t0

@@ -133,7 +133,7 @@ def http_intake(n: int, clients: int, workers: int, port: int = 8077,
             "client": "httpx threads"}
 
 
-def overdue_query(rows: int, repeats: int = 50) -> dict[str, float]:
+def overdue_query(rows: int, repeats: int = 50, vacuum: bool = True) -> dict[str, float]:
     os.environ.update(HOTLINE_DATABASE_URL=PG, HOTLINE_DATABASE_SCHEMA=SCHEMA)
     from sqlmodel import Session, select
 
@@ -147,7 +147,7 @@ def overdue_query(rows: int, repeats: int = 50) -> dict[str, float]:
     engine = db.get_engine()
     with Session(engine) as s:
         units = list(s.exec(select(Unit.id).where(Unit.kind != "hotline")).all())
-    load_s = load_million(engine, units, rows)
+    load_s = load_million(engine, units, rows, vacuum=vacuum)
     timings: dict[str, list[float]] = {"supervisor": [], "unit manager (subtree)": []}
     with Session(engine) as s:
         total = s.exec(select(text("count(*)")).select_from(text("tickets"))).one()
@@ -176,6 +176,9 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--skip-http", action="store_true")
     ap.add_argument("--skip-lists", action="store_true", help="intake only, no 1M load")
+    ap.add_argument("--as-loaded", action="store_true",
+                    help="time the lists before any VACUUM (no visibility map)")
+    ap.add_argument("--repeats", type=int, default=50)
     args = ap.parse_args()
     prepare_schema()
     print(f"# intake bench {datetime.now().date()} · nproc={os.cpu_count()} · PostgreSQL")
@@ -188,8 +191,9 @@ def main() -> None:
         print(f"| latency p50 / p99 | {res['p50_ms']:.1f} ms / {res['p99_ms']:.1f} ms |")
     if args.skip_lists:
         return
-    q = overdue_query(args.rows)
-    print(f"| tickets in table / bulk load | {q['rows']:.0f} / {q['load_s']:.0f} s |")
+    q = overdue_query(args.rows, args.repeats, vacuum=not args.as_loaded)
+    state = "as loaded" if args.as_loaded else "vacuumed"
+    print(f"| tickets in table / bulk load ({state}) | {q['rows']:.0f} / {q['load_s']:.0f} s |")
     print(f"| overdue tickets matched | {q['overdue']:.0f} |")
     for label in ("supervisor", "unit manager (subtree)"):
         print(f"| overdue list page 1 + count, {label}: p50 / p95 | "

@@ -147,7 +147,8 @@ RATING_LABELS = {"satisfied": "满意", "basically_satisfied": "基本满意", "
 class Ticket(SQLModel, table=True):
     __tablename__ = "tickets"
     __table_args__ = (
-        Index("ix_tickets_next_due_open", "next_due_at"),
+        # The overdue lists count and page by (next_due_at, id): an index-only count, no sort.
+        Index("ix_tickets_next_due_id", "next_due_at", "id"),
         Index("ix_tickets_next_at_risk", "next_at_risk_at"),
         Index("ix_tickets_status_created", "status", "created_at"),
         # Time-span reads over every status: the board's 30-day charts, the hotspots and the
