@@ -13,7 +13,8 @@ pending change, exactly as if a ``SELECT`` had just read the row — a later cha
 ordinary UPDATE (with the version check where the model has one). Like SQLAlchemy's own ORM
 bulk ``INSERT … RETURNING``, the row is not the session's "new" object: if the transaction rolls
 back, the object is expired rather than expunged, and must not be used after that (no caller
-does: a failed command answers an error).
+does: a failed command answers an error); a later row given the same id (SQLite reuses it)
+replaces it in the identity map.
 
 The values are taken as given: no validation (SQLModel's table models validate nothing either)
 but the columns' own bind processing (``EnumText`` still refuses a stranger, ``UTCDateTime`` a
@@ -85,6 +86,11 @@ def insert_loaded(session: Session, model: type[M], values: dict[str, Any]) -> M
            **values}
     session.flush()  # pending ORM rows go first, in the order the command made them
     row[plan.pk] = session.execute(plan.insert, row).scalar_one()
+    stale = session.identity_map.get(plan.mapper.identity_key_from_primary_key((row[plan.pk],)))
+    if stale is not None:
+        # The database just gave out this id, so a mapped object of it is a row that is gone:
+        # one of ours from a transaction that rolled back (SQLite reuses the id).
+        session.expunge(stale)
     obj: M = plan.mapper.class_manager.new_instance()
     obj.__dict__.update(row)  # what a query's loader does: the committed state, no history
     make_transient_to_detached(obj)
