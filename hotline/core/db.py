@@ -39,6 +39,7 @@ from hotline.core.settings import Settings, get_settings
 
 log = logging.getLogger("hotline.db")
 _HOOKS = "hotline.on_commit"
+_UNDO = "hotline.on_rollback"
 _READ_ONLY = "hotline.read_only"
 _AFTER_READ = "hotline.after_read"
 _WRITE = "hotline_write"  # connection execution option read by the SQLite "begin" hook
@@ -181,14 +182,28 @@ def on_commit(session: Session, hook: Callable[[], None], *, key: Hashable | Non
     when it is released), as Django's ``on_commit`` does. ``key`` deduplicates: several outbox
     rows written in one transaction kick the relay once.
     """
+    hooks: dict[Hashable, tuple[list[SessionTransaction], Callable[[], None]]] = \
+        session.info.setdefault(_HOOKS, {})
+    hooks.setdefault(key if key is not None else object(), (_chain(session), hook))
+
+
+def on_rollback(session: Session, hook: Callable[[], None]) -> None:
+    """Run ``hook`` if the transaction now innermost rolls back, or any that encloses it — the
+    undo of in-memory state that the rollback itself cannot see (``core.loaded_insert``'s
+    objects). Forgotten once the outermost transaction ends otherwise."""
+    undo: list[tuple[list[SessionTransaction], Callable[[], None]]] = \
+        session.info.setdefault(_UNDO, [])
+    undo.append((_chain(session), hook))
+
+
+def _chain(session: Session) -> list[SessionTransaction]:
+    """The innermost transaction and every one enclosing it."""
     innermost = session.get_nested_transaction() or session.get_transaction()
     chain: list[SessionTransaction] = []
     while innermost is not None:
         chain.append(innermost)
         innermost = innermost.parent
-    hooks: dict[Hashable, tuple[list[SessionTransaction], Callable[[], None]]] = \
-        session.info.setdefault(_HOOKS, {})
-    hooks.setdefault(key if key is not None else object(), (chain, hook))
+    return chain
 
 
 @event.listens_for(OrmSession, "after_commit")
@@ -208,12 +223,28 @@ def _drop_rolled_back(session: OrmSession, previous: SessionTransaction) -> None
     if hooks:
         for key in [k for k, (chain, _) in hooks.items() if previous in chain]:
             del hooks[key]
+    undo = session.info.get(_UNDO)
+    if undo:  # a savepoint's (the outermost transaction's were run as it ended, below)
+        session.info[_UNDO] = [(chain, hook) for chain, hook in undo if previous not in chain]
+        for chain, hook in undo:
+            if previous in chain:
+                hook()
 
 
 @event.listens_for(OrmSession, "after_transaction_end")
 def _forget(session: OrmSession, transaction: SessionTransaction) -> None:
     if transaction.parent is None:  # closed without a commit: nothing may run later
         session.info.pop(_HOOKS, None)
+        # SQLAlchemy ends the outermost transaction before it announces the rollback; after a
+        # commit (``_keep_undone``) nothing is left here to undo.
+        for _, hook in session.info.pop(_UNDO, []):
+            hook()
+
+
+@event.listens_for(OrmSession, "after_commit")
+def _keep_undone(session: OrmSession) -> None:
+    if not session.in_nested_transaction():
+        session.info.pop(_UNDO, None)
 
 
 def upsert(session: Session, table: Table, values: Mapping[str, Any], keys: list[str],

@@ -92,3 +92,30 @@ class Api:
 @pytest.fixture
 def api(client: TestClient, headers: Callable[[str], dict[str, str]]) -> Api:
     return Api(client, headers)
+
+
+@pytest.fixture
+def scratch_pg() -> Iterator[Engine]:
+    """An empty PostgreSQL schema of its own, for a test that moves the migrations down and up
+    (the worker's shared schema stays at head for the tests beside it)."""
+    import threading
+
+    from sqlalchemy import text
+
+    from hotline.core.db import make_engine
+    from hotline.core.settings import Settings
+    from tests.conftest import CHECKOUT, PG_URL
+
+    schema = f"t_{CHECKOUT}_scratch_{threading.get_native_id()}"
+    admin = make_engine(Settings(database_url=PG_URL))
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine = make_engine(Settings(database_url=PG_URL, database_schema=schema))
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()

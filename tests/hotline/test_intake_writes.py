@@ -66,11 +66,11 @@ def test_a_registration_makes_no_unit_of_work_flush(
 @pytest.mark.parametrize("phone", ["13812345678", ""])
 def test_the_ticket_row_is_what_the_orm_constructor_wrote(
         client: TestClient, headers: Callable[[str], dict[str, str]], engine: Engine,
-        phone: str) -> None:
+        city: Any, phone: str) -> None:
     """Every column the registration stores equals what ``Ticket(...)`` and a flush stored before
     the Core insert, defaults included; a withheld number still gets its lookup code (CQ §11)."""
     body = {**BODY, "caller_phone": phone or None, "caller_phone_withheld": not phone,
-            "caller_name": "张先生", "category": "城市管理/占道经营"}
+            "caller_name": "张先生", "category": "城市管理/占道经营", "urgency": "urgent"}
     r = client.post("/api/v1/tickets", json=body, headers=headers("agent"))
     assert r.status_code == 201, r.text
     with Session(engine) as s:
@@ -78,13 +78,13 @@ def test_the_ticket_row_is_what_the_orm_constructor_wrote(
         by_constructor = Ticket(
             number=stored.number, channel="phone", caller_name="张先生", caller_phone=phone,
             request_type="投诉", category="城市管理/占道经营", content=BODY["content"],
-            address=BODY["address"], urgency=Urgency.normal, status=Status.registered,
-            created_by_id=stored.created_by_id, created_at=stored.created_at,
+            address=BODY["address"], urgency=Urgency.urgent, status=Status.registered,
+            created_by_id=city.users["agent"].id, created_at=stored.created_at,
             updated_at=stored.updated_at, route=[], lookup_code=stored.lookup_code)
         columns = [c.key for c in Ticket.__table__.columns if c.key != "id"]  # type: ignore[attr-defined]
         assert {k: getattr(stored, k) for k in columns} == {
             k: getattr(by_constructor, k) for k in columns}
-        assert stored.created_by_id is not None and stored.created_at == stored.updated_at
+        assert stored.created_at == stored.updated_at
         if phone:
             assert stored.lookup_code is None
         else:

@@ -3,13 +3,12 @@ complete, unchanged, in the identity map, and updated later like any loaded obje
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 from sqlalchemy import event, func, inspect, select, update
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import StatementError
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 
@@ -53,6 +52,18 @@ def test_the_answer_is_the_row_as_loaded(engine: Engine) -> None:
         assert row is not None and {k: getattr(row, k) for k in COLUMNS} == mine
 
 
+def test_values_are_held_as_a_load_gives_them(engine: Engine) -> None:
+    """A plain string for an enum column is held as its member, a time in +08:00 as UTC: what
+    the code after the insert sees is what it would see after a query."""
+    beijing = datetime(2026, 12, 6, 16, 0, tzinfo=timezone(timedelta(hours=8)))
+    with Session(engine) as s:
+        ticket = insert_loaded(s, Ticket, {**values("20261206-000001"), "status": "registered",
+                                           "urgency": "urgent", "created_at": beijing})
+        assert type(ticket.status) is Status and type(ticket.urgency) is Urgency
+        assert ticket.created_at == beijing and ticket.created_at.tzinfo is UTC
+        s.commit()
+
+
 def test_defaults_from_factories_are_made_per_row(engine: Engine) -> None:
     with Session(engine) as s:
         a = insert_loaded(s, Ticket, values("20261206-000001"))
@@ -93,8 +104,8 @@ def test_pending_orm_rows_are_written_first(engine: Engine) -> None:
 @pytest.mark.parametrize("bad, error", [
     ({"number": None}, TypeError),  # a required field left out (None: removed below)
     ({"colour": "red"}, TypeError),  # no such column
-    ({"status": "bogus"}, StatementError),  # EnumText refuses a stranger
-    ({"created_at": datetime(2026, 12, 6, 8, 0)}, StatementError),  # a naive time
+    ({"status": "bogus"}, ValueError),  # EnumText refuses a stranger, before any SQL
+    ({"created_at": datetime(2026, 12, 6, 8, 0)}, ValueError),  # a naive time
 ])
 def test_bad_values_write_nothing(engine: Engine, bad: dict[str, Any],
                                   error: type[Exception]) -> None:
@@ -105,16 +116,35 @@ def test_bad_values_write_nothing(engine: Engine, bad: dict[str, Any],
     assert count(engine) == 0
 
 
-def test_a_rolled_back_row_does_not_stand_in_the_way(engine: Engine) -> None:
-    """After a rollback the session still maps the vanished row's id (it was "loaded", not new);
-    SQLite gives the next row that same id again, and that row must still be answered."""
+def test_a_rolled_back_row_leaves_the_session(engine: Engine) -> None:
+    """As a flushed new object does: after the rollback it is transient, and the next row, which
+    SQLite gives the same id, is answered and read as itself."""
     with Session(engine) as s:
         gone = insert_loaded(s, Ticket, values("20261206-000001"))
         gone_id = gone.id
         s.rollback()
+        assert inspect(gone).transient
         ticket = insert_loaded(s, Ticket, values("20261206-000002"))
-        assert s.get(Ticket, ticket.id) is ticket and ticket.number == "20261206-000002"
         if engine.dialect.name == "sqlite":
             assert ticket.id == gone_id  # the case that matters: the id came back
+        assert s.get(Ticket, ticket.id) is ticket and ticket.number == "20261206-000002"
         s.commit()
     assert count(engine) == 1
+
+
+def test_a_row_written_in_a_savepoint_that_rolls_back_leaves_the_session(engine: Engine) -> None:
+    with Session(engine) as s:
+        kept = insert_loaded(s, Ticket, values("20261206-000001"))
+        with pytest.raises(RuntimeError), s.begin_nested():
+            gone = insert_loaded(s, Ticket, values("20261206-000002"))
+            gone_id = gone.id
+            raise RuntimeError("the command failed")
+        assert inspect(gone).transient and s.get(Ticket, gone_id) is None
+        assert inspect(kept).persistent and s.get(Ticket, kept.id) is kept
+        with s.begin_nested():  # a released savepoint keeps its row
+            also = insert_loaded(s, Ticket, values("20261206-000003"))
+        s.commit()
+        assert inspect(also).persistent
+    with Session(engine) as s:
+        assert sorted(s.execute(select(Ticket.number)).scalars()) == [
+            "20261206-000001", "20261206-000003"]

@@ -4,8 +4,9 @@ revision would otherwise surface only as a 500 in production)."""
 
 from __future__ import annotations
 
+import pytest
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
@@ -59,6 +60,23 @@ def test_the_due_index_goes_down_and_up_again(engine: Engine) -> None:
                 if ix["name"].startswith("ix_tickets_next_due")}
 
     downgrade(engine, "0011_i16counts")
-    assert due_indexes() == {"ix_tickets_next_due_open": ["next_due_at"]}
-    upgrade(engine)
+    try:
+        assert due_indexes() == {"ix_tickets_next_due_open": ["next_due_at"]}
+    finally:
+        upgrade(engine)  # the worker's schema goes on serving the tests after this one
     assert due_indexes() == {"ix_tickets_next_due_id": ["next_due_at", "id"]}
+
+
+@pytest.mark.postgres
+def test_an_invalid_due_index_of_that_name_stops_the_upgrade(scratch_pg: Engine) -> None:
+    """``IF NOT EXISTS`` goes by the name: one built on other columns (or left invalid by a
+    cancelled ``CREATE INDEX CONCURRENTLY``) must not replace the working index."""
+    from hotline.core.migrate import upgrade
+
+    upgrade(scratch_pg, "0011_i16counts")
+    with scratch_pg.begin() as conn:
+        conn.execute(text("CREATE INDEX ix_tickets_next_due_id ON tickets (next_due_at)"))
+    with pytest.raises(RuntimeError, match="not valid on"):
+        upgrade(scratch_pg)
+    assert "ix_tickets_next_due_open" in {
+        ix["name"] for ix in inspect(scratch_pg).get_indexes("tickets")}

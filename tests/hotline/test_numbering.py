@@ -5,7 +5,6 @@ registrations open the same day at once and when the day's opener rolls back."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -13,12 +12,10 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from hotline.core.db import make_engine, unit_of_work
+from hotline.core.db import unit_of_work
 from hotline.core.migrate import downgrade, upgrade
-from hotline.core.settings import Settings
 from hotline.tickets.models import Status, Ticket
 from hotline.tickets.numbering import next_number
-from tests.conftest import CHECKOUT, PG_URL
 from tests.hotline.bridge_support import wait_for
 
 DAY1 = datetime(2026, 12, 3, 16, 30, tzinfo=UTC)  # 2026-12-04 00:30 in Shanghai
@@ -105,24 +102,6 @@ def test_a_refused_registration_leaves_a_gap_never_a_duplicate(engine: Engine) -
         refused.rollback()
     numbers = {_draw(engine, DAY2) for _ in range(3)}
     assert len(numbers) == 3 and all(n.startswith("20261205-") for n in numbers)
-
-
-@pytest.fixture
-def scratch_pg() -> Iterator[Engine]:
-    """A schema of its own: this test moves the migrations down and up."""
-    schema = f"t_{CHECKOUT}_numbering_{threading.get_native_id()}"
-    admin = make_engine(Settings(database_url=PG_URL))
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = make_engine(Settings(database_url=PG_URL, database_schema=schema))
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @pytest.mark.postgres
