@@ -29,7 +29,7 @@ from datetime import UTC, datetime
 from enum import Enum
 from functools import cache, partial
 from inspect import Parameter, signature
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from pydantic_core import PydanticUndefined
 from sqlalchemy import Insert, inspect
@@ -100,7 +100,7 @@ def _plan(model: type[SQLModel]) -> _Plan:
         if field.default_factory is not None:
             if _needs_arguments(field.default_factory):
                 raise TypeError(f"{model.__name__}.{prop.key}: a factory of the other fields")
-            makers[prop.key] = field.default_factory  # type: ignore[assignment]
+            makers[prop.key] = cast(Callable[[], Any], field.default_factory)
         elif field.default is PydanticUndefined:
             required.add(prop.key)
         elif isinstance(field.default, _IMMUTABLE):
